@@ -1,0 +1,1 @@
+"""Database layer: the schema (SQLAlchemy tables) and every named query."""

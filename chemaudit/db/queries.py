@@ -1,0 +1,254 @@
+"""Every SQL statement of the project, each a named function returning a `Query`.
+
+A `Query` is driver-neutral (psycopg `%(name)s` parameters): the web side runs it on an async
+psycopg connection, the workers on a sync one. No SQL text lives anywhere else (the migrations
+keep their own DDL history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Jobs ------------------------------------------------------------------------------------------
+
+def insert_job(job_id: UUID, filename: str, options: dict, owner: str | None) -> Query:
+    return Query(
+        "INSERT INTO jobs (id, filename, format, options, owner, total, chunk_count)"
+        " VALUES (%(id)s, %(filename)s, 'unknown', %(options)s, %(owner)s, 0, 0)",
+        {"id": job_id, "filename": filename, "options": Jsonb(options), "owner": owner},
+    )
+
+
+def finish_upload(job_id: UUID, fmt: str, compressed: bool, upload_bytes: int, total: int,
+                  chunk_size: int) -> Query:
+    """Record the upload's totals and create its chunk rows, in one statement."""
+    return Query(
+        "WITH j AS (UPDATE jobs SET format = %(fmt)s, compressed = %(compressed)s,"
+        "  upload_bytes = %(bytes)s, total = %(total)s,"
+        "  chunk_count = (%(total)s + %(size)s - 1) / %(size)s"
+        "  WHERE id = %(id)s RETURNING id, chunk_count)"
+        " INSERT INTO chunks (job_id, chunk_no, start_idx, end_idx)"
+        " SELECT j.id, g, g * %(size)s, least((g + 1) * %(size)s, %(total)s)"
+        " FROM j, generate_series(0, j.chunk_count - 1) AS g",
+        {"id": job_id, "fmt": fmt, "compressed": compressed, "bytes": upload_bytes,
+         "total": total, "size": chunk_size},
+    )
+
+
+def copy_job_inputs() -> str:
+    """The COPY statement that streams upload records into job_inputs."""
+    return "COPY job_inputs (job_id, idx, name, kind, text, error) FROM STDIN"
+
+
+def append_event(job_id: UUID, eta_seconds: int) -> Query:
+    """Append the job's current state as its next progress event (the trigger NOTIFYs it)."""
+    return Query(
+        "WITH j AS (UPDATE jobs SET last_seq = last_seq + 1, last_event_at = now()"
+        "  WHERE id = %(id)s"
+        "  RETURNING id, last_seq, status, processed, total, error_message)"
+        " INSERT INTO job_events (job_id, seq, status, processed, total, eta_seconds, error_message)"
+        " SELECT id, last_seq, status, processed, total, %(eta)s, error_message FROM j"
+        " RETURNING seq",
+        {"id": job_id, "eta": eta_seconds},
+    )
+
+
+def progress_snapshot(job_id: UUID, owner: str | None = None, check_owner: bool = False) -> Query:
+    """The latest progress message of a job, with its timestamps; no row if unknown."""
+    return Query(
+        "SELECT chemaudit_progress_json(e) AS message, j.created_at, j.started_at,"
+        "  j.finished_at, j.owner"
+        " FROM jobs j JOIN job_events e ON e.job_id = j.id AND e.seq = j.last_seq"
+        " WHERE j.id = %(id)s AND (NOT %(check)s OR j.owner IS NOT DISTINCT FROM %(owner)s)",
+        {"id": job_id, "owner": owner, "check": check_owner},
+    )
+
+
+def events_after(job_id: UUID, after_seq: int) -> Query:
+    return Query(
+        "SELECT chemaudit_progress_json(e) AS message FROM job_events e"
+        " WHERE e.job_id = %(id)s AND e.seq > %(after)s ORDER BY e.seq",
+        {"id": job_id, "after": after_seq},
+    )
+
+
+def job_row(job_id: UUID) -> Query:
+    return Query("SELECT * FROM jobs WHERE id = %(id)s", {"id": job_id})
+
+
+def cancel_job(job_id: UUID) -> Query:
+    """Flip a running job to cancelled; no row when it had already ended."""
+    return Query(
+        "UPDATE jobs SET status = 'cancelled', finished_at = now()"
+        " WHERE id = %(id)s AND status = 'processing' RETURNING id",
+        {"id": job_id},
+    )
+
+
+def fail_job(job_id: UUID, message: str) -> Query:
+    return Query(
+        "UPDATE jobs SET status = 'failed', finished_at = now(), error_message = %(msg)s"
+        " WHERE id = %(id)s AND status = 'processing' RETURNING id",
+        {"id": job_id, "msg": message},
+    )
+
+
+def lock_job(job_id: UUID) -> Query:
+    return Query("SELECT status FROM jobs WHERE id = %(id)s FOR UPDATE", {"id": job_id})
+
+
+def job_status(job_id: UUID) -> Query:
+    return Query("SELECT status FROM jobs WHERE id = %(id)s", {"id": job_id})
+
+
+# Worker side: chunks and results ---------------------------------------------------------------
+
+def claim_chunk(job_id: UUID, chunk_no: int) -> Query:
+    """Mark a not-done chunk of a running job as taken; no row if there is nothing to do."""
+    return Query(
+        "UPDATE chunks c SET attempts = c.attempts + 1, touched_at = now()"
+        " FROM jobs j"
+        " WHERE c.job_id = %(id)s AND c.chunk_no = %(no)s AND NOT c.done"
+        "   AND j.id = c.job_id AND j.status = 'processing'"
+        " RETURNING c.start_idx, c.end_idx, c.attempts, j.options",
+        {"id": job_id, "no": chunk_no},
+    )
+
+
+def pending_inputs(job_id: UUID, start_idx: int, end_idx: int) -> Query:
+    """The chunk's records that have no result yet (a resumed chunk skips finished ones)."""
+    return Query(
+        "SELECT i.idx, i.name, i.kind, i.text, i.error FROM job_inputs i"
+        " WHERE i.job_id = %(id)s AND i.idx >= %(lo)s AND i.idx < %(hi)s"
+        "   AND NOT EXISTS (SELECT 1 FROM results r WHERE r.job_id = i.job_id AND r.idx = i.idx)"
+        " ORDER BY i.idx",
+        {"id": job_id, "lo": start_idx, "hi": end_idx},
+    )
+
+
+RESULT_COLUMNS = (
+    "job_id", "idx", "name", "smiles", "status", "error", "score", "canonical_smiles", "inchikey",
+    "qed", "sa_score", "ml_score", "lipinski_passed", "issue_count", "alert_count",
+    "failed_checks", "alert_catalogs", "detail",
+)
+
+
+def insert_results(rows_json: str) -> Query:
+    """Insert result rows given as one JSON array; existing (job_id, idx) rows are kept as they are.
+
+    Returns how many rows were new and how many of those were errors, so counters move only
+    for genuinely new results (a redelivered chunk counts nothing twice).
+    """
+    cols = ", ".join(RESULT_COLUMNS)
+    return Query(
+        f"WITH ins AS (INSERT INTO results ({cols})"
+        f"  SELECT {cols} FROM json_populate_recordset(NULL::results, %(rows)s::json)"
+        "  ON CONFLICT (job_id, idx) DO NOTHING RETURNING status)"
+        " SELECT count(*) AS inserted, count(*) FILTER (WHERE status = 'error') AS errors FROM ins",
+        {"rows": rows_json},
+    )
+
+
+def advance_job(job_id: UUID, inserted: int, errors: int) -> Query:
+    """Add newly stored results to a running job, completing it when the count is reached.
+
+    The UPDATE takes the job row lock, so exactly one transaction moves the job to complete.
+    No row means the job is no longer running (cancelled, failed): the caller rolls back.
+    """
+    return Query(
+        "UPDATE jobs SET processed = processed + %(n)s, errors = errors + %(e)s,"
+        "  started_at = coalesce(started_at, now()),"
+        "  status = CASE WHEN processed + %(n)s >= total THEN 'complete' ELSE status END,"
+        "  finished_at = CASE WHEN processed + %(n)s >= total THEN now() ELSE finished_at END"
+        " WHERE id = %(id)s AND status = 'processing'"
+        " RETURNING status, processed, total, last_event_at, started_at,"
+        "  extract(epoch FROM now() - coalesce(last_event_at, '-infinity')) AS since_event,"
+        "  extract(epoch FROM now() - coalesce(started_at, now())) AS running_for",
+        {"id": job_id, "n": inserted, "e": errors},
+    )
+
+
+def recent_rate_anchor(job_id: UUID, window_seconds: float) -> Query:
+    """The oldest progress event inside the rate window, to measure the recent rate against."""
+    return Query(
+        "SELECT processed, extract(epoch FROM now() - at) AS age FROM job_events"
+        " WHERE job_id = %(id)s AND at >= now() - make_interval(secs => %(w)s)"
+        "   AND processed > 0"
+        " ORDER BY seq LIMIT 1",
+        {"id": job_id, "w": window_seconds},
+    )
+
+
+def touch_chunk(job_id: UUID, chunk_no: int, done: bool) -> Query:
+    """Show the sweeper the chunk is alive; mark it done on its last batch."""
+    return Query(
+        "UPDATE chunks SET done = done OR %(done)s, touched_at = now()"
+        " WHERE job_id = %(id)s AND chunk_no = %(no)s",
+        {"id": job_id, "no": chunk_no, "done": done},
+    )
+
+
+def record_chunk_error(job_id: UUID, chunk_no: int, message: str) -> Query:
+    return Query(
+        "UPDATE chunks SET last_error = %(msg)s, touched_at = now()"
+        " WHERE job_id = %(id)s AND chunk_no = %(no)s",
+        {"id": job_id, "no": chunk_no, "msg": message},
+    )
+
+
+# Sweeper ---------------------------------------------------------------------------------------
+
+def try_sweep_lock() -> Query:
+    return Query("SELECT pg_try_advisory_xact_lock(hashtext('chemaudit-sweeper')) AS locked")
+
+
+def stale_chunks(stale_seconds: float, job_limit: int = 100) -> Query:
+    """Not-done chunks of running jobs in which no chunk was touched within the stale window.
+
+    Staleness is judged per job, so a job that advances anywhere keeps all its queued chunks;
+    the timestamps are bumped in the same statement so the next sweep waits another window.
+    A job queued behind a long one may get duplicate messages: they are harmless no-ops.
+    """
+    return Query(
+        "WITH stale AS (SELECT j.id FROM jobs j WHERE j.status = 'processing'"
+        "   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.job_id = j.id"
+        "     AND c.touched_at > now() - make_interval(secs => %(s)s))"
+        "   LIMIT %(lim)s)"
+        " UPDATE chunks c SET touched_at = now(), enqueued_at = now()"
+        " FROM stale WHERE c.job_id = stale.id AND NOT c.done"
+        " RETURNING c.job_id, c.chunk_no",
+        {"s": stale_seconds, "lim": job_limit},
+    )
+
+
+# Web side: reading results ---------------------------------------------------------------------
+
+def job_exists(job_id: UUID) -> Query:
+    return Query("SELECT owner FROM jobs WHERE id = %(id)s", {"id": job_id})
+
+
+def results_page(job_id: UUID, offset: int, limit: int) -> Query:
+    return Query(
+        "SELECT idx, name, smiles, status, error, detail FROM results"
+        " WHERE job_id = %(id)s ORDER BY idx OFFSET %(off)s LIMIT %(lim)s",
+        {"id": job_id, "off": offset, "lim": limit},
+    )
+
+
+def results_count(job_id: UUID) -> Query:
+    return Query("SELECT count(*) AS n FROM results WHERE job_id = %(id)s", {"id": job_id})
+
+
+def ping() -> Query:
+    return Query("SELECT 1 AS ok")

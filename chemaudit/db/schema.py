@@ -1,0 +1,136 @@
+"""The schema: every table as SQLAlchemy Core, with a naming convention for constraints."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+JOB_STATUSES = ("processing", "complete", "failed", "cancelled")
+TERMINAL_STATUSES = frozenset({"complete", "failed", "cancelled"})
+NOTIFY_CHANNEL = "chemaudit_progress"
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_status_check = "status IN ('processing', 'complete', 'failed', 'cancelled')"
+
+
+def _now() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("status", Text, nullable=False, server_default="processing"),
+    Column("filename", Text, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("compressed", Boolean, nullable=False, server_default=text("false")),
+    Column("upload_bytes", BigInteger, nullable=False, server_default="0"),
+    Column("options", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("owner", Text, nullable=True),
+    Column("total", Integer, nullable=False),
+    Column("processed", Integer, nullable=False, server_default="0"),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("chunk_count", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False, server_default="0"),
+    Column("last_event_at", DateTime(timezone=True), nullable=True),
+    _now(),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("statistics", JSONB, nullable=True),
+    CheckConstraint(_status_check, name="status"),
+    CheckConstraint("processed >= 0 AND processed <= total", name="processed_in_range"),
+    Index(None, "created_at"),
+    Index(None, "status", "created_at"),
+)
+
+job_inputs = Table(
+    "job_inputs",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("error", Text, nullable=True),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("chunk_no", Integer, primary_key=True),
+    Column("start_idx", Integer, nullable=False),
+    Column("end_idx", Integer, nullable=False),
+    Column("done", Boolean, nullable=False, server_default=text("false")),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("enqueued_at", DateTime(timezone=True), nullable=True),
+    Column("touched_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text, nullable=True),
+    Index("ix_chunks_pending", "touched_at", postgresql_where=text("NOT done")),
+)
+
+results = Table(
+    "results",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("smiles", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("score", SmallInteger, nullable=True),
+    Column("canonical_smiles", Text, nullable=True),
+    Column("inchikey", Text, nullable=True),
+    Column("qed", Float, nullable=True),
+    Column("sa_score", Float, nullable=True),
+    Column("ml_score", SmallInteger, nullable=True),
+    Column("lipinski_passed", Boolean, nullable=True),
+    Column("issue_count", SmallInteger, nullable=False, server_default="0"),
+    Column("alert_count", SmallInteger, nullable=False, server_default="0"),
+    Column("failed_checks", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("alert_catalogs", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("detail", JSONB, nullable=False),
+    _now(),
+    CheckConstraint("status IN ('success', 'error')", name="status"),
+)
+
+job_events = Table(
+    "job_events",
+    metadata,
+    Column("job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("processed", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("eta_seconds", Integer, nullable=False),
+    Column("error_message", Text, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_status_check, name="status"),
+)

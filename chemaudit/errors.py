@@ -1,0 +1,56 @@
+"""Errors a user can see: each carries an HTTP status, a stable code and a human sentence."""
+
+from __future__ import annotations
+
+
+class ChemAuditError(Exception):
+    """Base class; rendered as {"error": code, "detail": detail} with `status`."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "detail": self.detail}
+
+
+class BadInput(ChemAuditError):
+    status = 400
+    code = "bad_input"
+
+
+class NotFound(ChemAuditError):
+    status = 404
+    code = "not_found"
+
+
+class TooLarge(ChemAuditError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedFormat(ChemAuditError):
+    status = 415
+    code = "unsupported_format"
+
+
+class InvalidOption(ChemAuditError):
+    status = 422
+    code = "invalid_option"
+
+
+class RateLimited(ChemAuditError):
+    status = 429
+    code = "rate_limited"
+
+
+class Unavailable(ChemAuditError):
+    status = 503
+    code = "unavailable"

@@ -1,0 +1,34 @@
+"""Progress arithmetic shared by the workers (ETA) and the web side (message checks)."""
+
+from __future__ import annotations
+
+import math
+
+PROGRESS_FIELDS = ("job_id", "status", "progress", "processed", "total", "eta_seconds")
+RATE_WINDOW_SECONDS = 15.0
+
+
+def estimate_eta(processed: int, total: int, *, anchor_processed: int | None,
+                 anchor_age: float | None, running_for: float) -> int:
+    """Seconds left, from the rate over the recent window (falling back to the whole run).
+
+    The recent window follows speed changes (a slow stretch of big molecules, a worker added)
+    instead of averaging them away since the upload.
+    """
+    remaining = max(total - processed, 0)
+    if remaining == 0:
+        return 0
+    rate = None
+    if anchor_processed is not None and anchor_age is not None and anchor_age >= 0.5:
+        done_in_window = processed - anchor_processed
+        if done_in_window > 0:
+            rate = done_in_window / anchor_age
+    if rate is None and running_for >= 0.2 and processed > 0:
+        rate = processed / running_for
+    if not rate:
+        return 0
+    return int(math.ceil(remaining / rate))
+
+
+def is_progress_message(message: dict) -> bool:
+    return all(name in message for name in PROGRESS_FIELDS)

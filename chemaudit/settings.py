@@ -1,0 +1,91 @@
+"""Settings read once from CHEMAUDIT_* environment variables into a frozen object."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+PREFIX = "CHEMAUDIT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things live. An empty database_url means "start the embedded PostgreSQL".
+    database_url: str = ""
+    broker_url: str = ""  # empty: the PostgreSQL broker on database_url; redis://... for Redis
+    data_dir: str = ".chemaudit"
+    host: str = "0.0.0.0"
+    port: int = 8001
+    workers: int = 2
+    worker_threads: int = 1
+
+    # Upload limits.
+    max_upload_bytes: int = 1024 * 1024 * 1024
+    max_decompressed_bytes: int = 4 * 1024 * 1024 * 1024
+    max_molecules: int = 2_000_000
+    max_line_bytes: int = 1024 * 1024
+    max_record_bytes: int = 4 * 1024 * 1024
+
+    # Work splitting and pacing.
+    chunk_size: int = 200
+    commit_interval: float = 0.25  # seconds between partial commits inside a chunk
+    event_min_interval: float = 0.1  # at most ~10 progress events per second per job
+    cancel_check_every: int = 25  # molecules between cancellation checks inside a chunk
+    sweep_interval: float = 10.0
+    stale_chunk_seconds: float = 60.0
+    chunk_max_attempts: int = 5
+
+    # Chemistry guards.
+    max_input_chars: int = 100_000
+    max_heavy_atoms: int = 1_000
+    max_fragments: int = 200
+    max_rings: int = 200
+
+    # WebSockets.
+    ws_queue_size: int = 256
+    ws_max_per_job: int = 2_000
+    ws_max_per_address: int = 2_000
+    listener_probe_interval: float = 2.0
+
+    log_json: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from CHEMAUDIT_* variables; explicit overrides win."""
+        env = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            raw = env.get(PREFIX + field.name.upper())
+            if raw is not None and raw != "":
+                values[field.name] = _coerce(field.type, raw, field.name)
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def sync_database_url(self) -> str:
+        """The URL in the plain libpq form that psycopg and asyncpg both accept."""
+        url = self.database_url
+        for prefix in ("postgresql+psycopg://", "postgresql+asyncpg://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql://" + url[len(prefix):]
+        return url
+
+
+def _coerce(kind: str, raw: str, name: str):
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "bool":
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"{PREFIX}{name.upper()} must be a boolean, got {raw!r}")
+    return raw

@@ -1,0 +1,1 @@
+"""Alembic migrations (packaged so `chemaudit migrate` works from an installed wheel)."""

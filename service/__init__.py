@@ -1,0 +1,1 @@
+"""The web side: aiohttp HTTP API, WebSocket progress, and the `chemaudit` command line."""

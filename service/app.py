@@ -1,0 +1,73 @@
+"""The app factory: routes, middleware and the resources each web process owns."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiohttp import web
+
+from chemaudit.broker import make_broker
+from chemaudit.settings import Settings
+from service import health, jobs, upload, validate, websocket
+from service.db import make_pool
+from service.hub import Hub
+from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS
+from service.listener import ProgressListener
+from service.middleware import errors_middleware
+from service.progress_source import current_message
+
+log = logging.getLogger("chemaudit.app")
+
+API = "/api/v1"
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post(f"{API}/batch/upload", upload.upload)
+    app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
+    app.router.add_get(f"{API}/batch/{{job_id}}", jobs.job_results)
+    app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
+    app.router.add_post(f"{API}/validate", validate.validate_one)
+    app.router.add_get(f"{API}/checks", validate.list_checks)
+    app.router.add_get(f"{API}/health", health.health)
+    app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
+
+
+async def _database(app: web.Application):
+    pool = make_pool(app[SETTINGS].sync_database_url)
+    await pool.open(wait=False)
+    app[POOL] = pool
+    yield
+    await pool.close()
+
+
+async def _broker(app: web.Application):
+    broker = make_broker(app[SETTINGS])
+    app[BROKER] = broker
+    yield
+    broker.close()
+
+
+async def _listener(app: web.Application):
+    hub = Hub()
+    pool = app[POOL]
+    listener = ProgressListener(app[SETTINGS].sync_database_url, hub,
+                                lambda job_id: current_message(pool, job_id),
+                                probe_interval=app[SETTINGS].listener_probe_interval)
+    app[HUB] = hub
+    app[LISTENER] = listener
+    task = asyncio.create_task(listener.run(), name="chemaudit-listener")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await listener.close()
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+    setup_routes(app)
+    app.cleanup_ctx.extend([_database, _broker, _listener])
+    return app

@@ -1,0 +1,120 @@
+"""The `chemaudit` command: serve (all in one), web, worker, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+from aiohttp import web
+
+from chemaudit.db import migrate
+from chemaudit.settings import Settings
+from service.logs import setup_logging
+
+log = logging.getLogger("chemaudit.cli")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    for name in ("host", "port", "workers", "database_url"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings.from_env(**overrides)
+
+
+def _ensure_database(settings: Settings) -> Settings:
+    if settings.database_url:
+        return settings
+    from service.embedded import start_embedded
+
+    return settings.replace(database_url=start_embedded(settings.data_dir))
+
+
+def _worker_command(settings: Settings) -> list[str]:
+    return [sys.executable, "-m", "dramatiq", "tasks.worker", "--processes", str(settings.workers),
+            "--threads", str(settings.worker_threads), "--queues", "chemaudit"]
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CHEMAUDIT_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def cmd_migrate(args) -> int:
+    settings = _ensure_database(_settings(args))
+    migrate.upgrade(settings.sync_database_url)
+    log.info("database migrated to head")
+    return 0
+
+
+def cmd_web(args) -> int:
+    from service.app import create_app
+
+    settings = _settings(args)
+    if not settings.database_url:
+        raise SystemExit("chemaudit web needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    settings = _settings(args)
+    if not settings.database_url:
+        raise SystemExit("chemaudit worker needs CHEMAUDIT_DATABASE_URL.")
+    os.execvpe(sys.executable, _worker_command(settings), _child_env(settings))
+    return 0  # not reached
+
+
+def cmd_serve(args) -> int:
+    from service.app import create_app
+
+    settings = _ensure_database(_settings(args))
+    migrate.upgrade(settings.sync_database_url)
+    workers = subprocess.Popen(_worker_command(settings), env=_child_env(settings))
+    log.info("started %d worker processes (pid %d)", settings.workers, workers.pid)
+    try:
+        log.info("serving on http://%s:%d", settings.host, settings.port)
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    finally:
+        workers.send_signal(signal.SIGTERM)
+        try:
+            workers.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            workers.kill()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chemaudit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func, helptext in (
+        ("serve", cmd_serve, "migrate, then run the web server and N workers (embedded PostgreSQL if none is set)"),
+        ("web", cmd_web, "run one web node against CHEMAUDIT_DATABASE_URL"),
+        ("worker", cmd_worker, "run worker processes against CHEMAUDIT_DATABASE_URL"),
+        ("migrate", cmd_migrate, "apply database migrations"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.set_defaults(func=func)
+        p.add_argument("--database-url", dest="database_url", default=None)
+        if name in ("serve", "web"):
+            p.add_argument("--host", default=None)
+            p.add_argument("--port", type=int, default=None)
+        if name in ("serve", "worker"):
+            p.add_argument("--workers", type=int, default=None, help="worker processes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(Settings.from_env().log_json)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Job endpoints: progress status, one page of results, cancel."""
+
+from __future__ import annotations
+
+import math
+
+from aiohttp import web
+
+from chemaudit.db import queries as q
+from chemaudit.errors import InvalidOption
+from chemaudit.result_rows import to_item
+from service.db import fetchall, fetchone, run
+from service.keys import POOL
+from service.progress_source import parse_job_id, require_message
+
+MAX_PAGE_SIZE = 100
+
+
+def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidOption(f"{name} must be an integer, not {raw[:40]!r}.") from None
+    if not low <= value <= high:
+        raise InvalidOption(f"{name} must be between {low} and {high}, not {value}.")
+    return value
+
+
+async def job_status(request: web.Request) -> web.Response:
+    job_id = parse_job_id(request.match_info["job_id"])
+    return web.json_response(await require_message(request.app[POOL], job_id))
+
+
+async def job_results(request: web.Request) -> web.Response:
+    pool = request.app[POOL]
+    job_id = parse_job_id(request.match_info["job_id"])
+    page = int_param(request, "page", 1, 1, 10_000_000)
+    page_size = int_param(request, "page_size", 50, 1, MAX_PAGE_SIZE)
+    message = await require_message(pool, job_id)
+    rows = await fetchall(pool, q.results_page(job_id, (page - 1) * page_size, page_size))
+    total_results = (await fetchone(pool, q.results_count(job_id)))["n"]
+    job = await fetchone(pool, q.job_row(job_id))
+    return web.json_response({
+        **message,
+        "statistics": job["statistics"],
+        "results": [to_item(row) for row in rows],
+        "page": page,
+        "page_size": page_size,
+        "total_results": total_results,
+        "total_pages": max(1, math.ceil(total_results / page_size)),
+    })
+
+
+async def cancel_job(request: web.Request) -> web.Response:
+    pool = request.app[POOL]
+    job_id = parse_job_id(request.match_info["job_id"])
+    await require_message(pool, job_id)
+    async with pool.connection() as conn, conn.transaction():
+        cancelled = await (await run(conn, q.cancel_job(job_id))).fetchone()
+        if cancelled is not None:
+            await run(conn, q.append_event(job_id, 0))
+    message = await require_message(pool, job_id)
+    note = "Job cancelled; results so far are kept." if cancelled else f"Job had already ended ({message['status']})."
+    return web.json_response({**message, "message": note})

@@ -1,0 +1,17 @@
+"""Typed application keys for the resources the app factory sets up."""
+
+from __future__ import annotations
+
+from dramatiq.broker import Broker
+from aiohttp import web
+from psycopg_pool import AsyncConnectionPool
+
+from chemaudit.settings import Settings
+from service.hub import Hub
+from service.listener import ProgressListener
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", AsyncConnectionPool)
+BROKER = web.AppKey("broker", Broker)
+HUB = web.AppKey("hub", Hub)
+LISTENER = web.AppKey("listener", ProgressListener)

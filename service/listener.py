@@ -1,0 +1,110 @@
+"""The one dedicated LISTEN connection of a web process.
+
+It is never pooled (a pool's reset would drop LISTEN). It is probed every few seconds; when it
+dies it reconnects with backoff and then re-sends every watched job's state from the tables,
+since NOTIFYs sent while it was down are gone for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import psycopg
+
+from chemaudit.db.schema import NOTIFY_CHANNEL
+from service.hub import Hub
+
+log = logging.getLogger("chemaudit.listener")
+
+Snapshot = Callable[[str], Awaitable[dict | None]]
+
+
+class ProgressListener:
+    def __init__(self, dsn: str, hub: Hub, snapshot: Snapshot, probe_interval: float = 2.0):
+        self.dsn = dsn
+        self.hub = hub
+        self.snapshot = snapshot
+        self.probe_interval = probe_interval
+        self.connected = asyncio.Event()
+        self.reconnects = 0
+        self._conn: asyncpg.Connection | None = None
+        self._lost = asyncio.Event()
+
+    @property
+    def is_up(self) -> bool:
+        return self.connected.is_set()
+
+    async def run(self) -> None:
+        """Listen forever: connect, resync, watch the connection, reconnect on loss."""
+        backoff = 0.1
+        first = True
+        while True:
+            try:
+                await self._connect()
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+                log.warning("LISTEN connection failed (%s); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff * (1 + random.random() / 2))
+                backoff = min(backoff * 2, 5.0)
+                continue
+            backoff = 0.1
+            if not first:
+                self.reconnects += 1
+                log.info("LISTEN connection restored; resyncing %d jobs", len(self.hub.watched_jobs()))
+            first = False
+            await self._resync()
+            await self._watch()
+            await self._drop()
+
+    async def _connect(self) -> None:
+        self._lost.clear()
+        conn = await asyncpg.connect(self.dsn, timeout=5,
+                                     server_settings={"application_name": "chemaudit-listener"})
+        conn.add_termination_listener(lambda _conn: self._lost.set())
+        await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        self._conn = conn
+        self.connected.set()
+
+    async def _resync(self) -> None:
+        for job_id in self.hub.watched_jobs():
+            try:
+                message = await self.snapshot(job_id)
+            except (OSError, psycopg.Error) as exc:
+                log.warning("resync of %s failed: %s", job_id, exc)
+                continue
+            if message is not None:
+                self.hub.publish(message)
+
+    async def _watch(self) -> None:
+        while not self._lost.is_set():
+            try:
+                await asyncio.wait_for(self._lost.wait(), timeout=self.probe_interval)
+                return
+            except asyncio.TimeoutError:
+                pass
+            try:
+                await self._conn.fetchval("SELECT 1", timeout=self.probe_interval)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+                log.warning("LISTEN connection probe failed: %s", exc)
+                return
+
+    async def _drop(self) -> None:
+        self.connected.clear()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()
+
+    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            log.warning("ignoring malformed progress payload %.200r", payload)
+            return
+        self.hub.publish(message)
+
+    async def close(self) -> None:
+        await self._drop()

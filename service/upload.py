@@ -1,0 +1,114 @@
+"""POST /api/v1/batch/upload: stream the file in, split it, COPY records, create chunks, enqueue.
+
+The body is never held in memory: multipart pieces go through the splitter straight into a
+COPY, inside one transaction with the job and chunk rows, so a failed upload leaves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from aiohttp import BodyPartReader, web
+
+from chemaudit.broker import enqueue_chunks
+from chemaudit.db import queries as q
+from chemaudit.errors import BadInput, InvalidOption
+from chemaudit.ingest import IngestLimits, UploadSplitter
+from service.db import run
+from service.keys import BROKER, POOL, SETTINGS
+
+log = logging.getLogger("chemaudit.upload")
+
+OPTION_FLAGS = ("include_extended_safety", "include_chembl_alerts", "include_standardization")
+TEXT_FIELDS = ("smiles_column", "name_column") + OPTION_FLAGS
+PIECE = 64 * 1024
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise InvalidOption(f"Option {name} must be true or false, not {raw[:40]!r}.")
+
+
+async def _read_field(part: BodyPartReader) -> str:
+    data = await part.read(decode=True)
+    if len(data) > 1024:
+        raise BadInput(f"Form field {part.name!r} is longer than 1024 bytes.")
+    return data.decode("utf-8", errors="replace").strip()
+
+
+async def upload(request: web.Request) -> web.Response:
+    if not request.content_type.startswith("multipart/"):
+        raise BadInput("Send the file as multipart/form-data with a field named 'file'.",
+                       code="missing_file")
+    reader = await request.multipart()
+    fields: dict[str, str] = {}
+    job_id = uuid.uuid4()
+    created = None
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file" and created is None:
+            options = {flag: parse_flag(flag, fields.get(flag, "")) for flag in OPTION_FLAGS}
+            created = await _ingest(request, part, job_id, fields, options)
+        elif part.name in TEXT_FIELDS:
+            fields[part.name] = await _read_field(part)
+            if created is not None and part.name in ("smiles_column", "name_column"):
+                raise BadInput(f"Send {part.name} before the file field, so it applies while the file streams in.")
+        else:
+            await part.release()
+    if created is None:
+        raise BadInput("The form has no field named 'file'.", code="missing_file")
+    total, chunk_count = created
+    loop = asyncio.get_running_loop()
+    # After the commit: a message lost here is found again by the workers' sweeper.
+    await loop.run_in_executor(None, enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
+    return web.json_response(
+        {"job_id": str(job_id), "status": "processing", "total_molecules": total,
+         "message": f"Job queued: {total} molecules in {chunk_count} chunks."},
+        status=202,
+    )
+
+
+async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
+                  fields: dict[str, str], options: dict) -> tuple[int, int]:
+    settings = request.app[SETTINGS]
+    filename = (part.filename or "upload").strip()[:255] or "upload"
+    splitter = UploadSplitter(
+        filename,
+        smiles_column=fields.get("smiles_column") or "SMILES",
+        name_column=fields.get("name_column") or None,
+        limits=IngestLimits.from_settings(settings),
+    )
+    job_key = str(job_id)
+    total = 0
+    async with request.app[POOL].connection() as conn, conn.transaction():
+        await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, None))
+        async with conn.cursor().copy(q.copy_job_inputs()) as copy:
+            while piece := await part.read_chunk(PIECE):
+                total += await _write(copy, job_key, splitter.feed(piece))
+            total += await _write(copy, job_key, splitter.finish())
+        await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,
+                                        splitter.bytes_in, total, settings.chunk_size))
+        await run(conn, q.append_event(job_id, 0))
+    chunk_count = (total + settings.chunk_size - 1) // settings.chunk_size
+    log.info("job %s accepted: %s, %d molecules", job_id, filename, total)
+    return total, chunk_count
+
+
+def _columns(fields: dict[str, str]) -> dict:
+    return {"smiles_column": fields.get("smiles_column") or "SMILES",
+            "name_column": fields.get("name_column") or None}
+
+
+async def _write(copy, job_key: str, records) -> int:
+    for record in records:
+        await copy.write_row((job_key, record.idx, record.name, record.kind, record.text, record.error))
+    return len(records)

@@ -1,0 +1,69 @@
+"""POST /api/v1/validate (one molecule, synchronous) and GET /api/v1/checks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import partial
+
+from aiohttp import web
+
+from chemaudit.chemistry import AuditOptions, audit
+from chemaudit.chemistry import list_checks as all_checks
+from chemaudit.errors import BadInput, InvalidOption
+from service.keys import SETTINGS
+from service.upload import OPTION_FLAGS
+
+FORMATS = {"auto", "smiles", "mol", "inchi"}
+
+
+def _parse_body(raw: bytes) -> dict:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("The body must be a JSON object like {\"molecule\": \"CCO\"}.") from None
+    if not isinstance(body, dict):
+        raise BadInput("The body must be a JSON object like {\"molecule\": \"CCO\"}.")
+    return body
+
+
+def _checks(body: dict) -> tuple[str, ...] | None:
+    requested = body.get("checks", ["all"])
+    if not isinstance(requested, list) or not all(isinstance(name, str) for name in requested):
+        raise InvalidOption("checks must be a list of check names, or [\"all\"].")
+    if not requested or "all" in requested:
+        return None
+    known = {check["name"] for check in all_checks()}
+    unknown = sorted(set(requested) - known)
+    if unknown:
+        raise InvalidOption(f"Unknown checks: {', '.join(unknown)}. GET /api/v1/checks lists them.")
+    return tuple(requested)
+
+
+async def validate_one(request: web.Request) -> web.Response:
+    body = _parse_body(await request.read())
+    molecule = body.get("molecule")
+    if not isinstance(molecule, str):
+        raise BadInput("Field 'molecule' (a SMILES, InChI or molblock string) is required.")
+    fmt = body.get("format", "auto")
+    if fmt not in FORMATS:
+        raise InvalidOption(f"format must be one of {', '.join(sorted(FORMATS))}, not {str(fmt)[:20]!r}.")
+    flags = {flag: bool(body.get(flag, False)) for flag in OPTION_FLAGS}
+    options = AuditOptions.from_settings(request.app[SETTINGS], checks=_checks(body), **flags)
+    loop = asyncio.get_running_loop()
+    result = await loop.run_in_executor(None, partial(audit, molecule, fmt, options))
+    item = {"index": 0, "name": body.get("name") or "molecule", "smiles": molecule, **result}
+    if result["status"] != "success":
+        return web.json_response(
+            {"error": "invalid_molecule", "detail": result.get("error") or "The molecule could not be read.",
+             "result": item},
+            status=400,
+        )
+    return web.json_response(item)
+
+
+async def list_checks(request: web.Request) -> web.Response:
+    by_category: dict[str, list[dict]] = {}
+    for check in all_checks():
+        by_category.setdefault(check["category"], []).append(check)
+    return web.json_response({"checks": by_category, "total": sum(map(len, by_category.values()))})

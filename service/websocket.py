@@ -1,0 +1,88 @@
+"""WS /ws/batch/{job_id}: the current state at once, then every change, then close 1000.
+
+Rules the documented clients rely on: unknown ids are refused at the handshake (404); text
+from the client (`ping`) is ignored and never answered; only progress messages are sent;
+`?after_seq=N` resumes without repeats; a client too slow to keep up is closed with 1013.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from chemaudit.errors import InvalidOption, NotFound
+from service.hub import Subscriber, is_terminal
+from service.jobs import int_param
+from service.keys import HUB, POOL, SETTINGS
+from service.progress_source import current_message, messages_after, parse_job_id
+
+log = logging.getLogger("chemaudit.ws")
+
+MAX_CLIENT_FRAME = 4096
+CLOSE_TIMEOUT = 2.0
+
+
+async def job_socket(request: web.Request) -> web.WebSocketResponse:
+    settings = request.app[SETTINGS]
+    pool = request.app[POOL]
+    hub = request.app[HUB]
+    job_id = parse_job_id(request.match_info["job_id"])
+    after_seq = int_param(request, "after_seq", 0, 0, 2**31 - 1)
+    snapshot = await current_message(pool, job_id)
+    if snapshot is None:
+        raise NotFound(f"No job with id {job_id}.", code="job_not_found")
+    key = str(job_id)
+    if hub.count(key) >= settings.ws_max_per_job:
+        raise InvalidOption("Too many sockets follow this job.", code="too_many_sockets", status=429)
+
+    ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
+    await ws.prepare(request)
+    subscriber = Subscriber(key, settings.ws_queue_size, after_seq)
+    hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
+    try:
+        for message in await _catch_up(pool, job_id, after_seq):
+            subscriber.offer(message)
+        writer = asyncio.create_task(_write(ws, subscriber))
+        await _read(ws)
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+    finally:
+        hub.unsubscribe(subscriber)
+    return ws
+
+
+async def _catch_up(pool, job_id, after_seq: int) -> list[dict]:
+    """What a (re)connecting client must see first: the latest state, or all it missed."""
+    if after_seq:
+        return await messages_after(pool, job_id, after_seq)
+    message = await current_message(pool, job_id)
+    return [message] if message is not None else []
+
+
+async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
+    while True:
+        message = await subscriber.queue.get()
+        if message is None:  # overflow sentinel
+            await _close(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
+            return
+        await ws.send_json(message)
+        if is_terminal(message):
+            await _close(ws, WSCloseCode.OK, b"job finished")
+            return
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    async for msg in ws:
+        if msg.type == WSMsgType.BINARY:
+            await _close(ws, WSCloseCode.UNSUPPORTED_DATA, b"text frames only")
+            return
+        # TEXT ("ping" or anything else) is deliberately ignored: no answer is ever sent.
+
+
+async def _close(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
+    try:
+        await asyncio.wait_for(ws.close(code=code, message=reason), CLOSE_TIMEOUT)
+    except asyncio.TimeoutError:
+        log.info("socket did not acknowledge close in time; dropping it")

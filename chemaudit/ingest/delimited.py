@@ -122,7 +122,7 @@ class DelimitedParser:
     def _read_header(self, row: list[str]) -> bool:
         """Resolve the columns from the first row; True if that row was a header."""
         self._header_done = True
-        lowered = [cell.strip().lower() for cell in row]
+        lowered = [cell.strip().strip('"').strip().lower() for cell in row]
         wanted = self._smiles_column.strip().lower()
         if wanted in lowered:
             self._smiles_idx = lowered.index(wanted)

@@ -1,0 +1,126 @@
+"""Which format an upload is: from its name, checked and overridden by its first bytes."""
+
+from __future__ import annotations
+
+import re
+
+from chemaudit.errors import BadInput, UnsupportedFormat
+from chemaudit.ingest.sdf import is_end_line
+from chemaudit.ingest.smiles import is_smiles_header, looks_like_smiles
+
+SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 200
+SUPPORTED = "SDF (.sdf, .sd, .mol), SMILES (.smi, .smiles, .txt), CSV (.csv) or TSV (.tsv), optionally gzipped"
+
+_BY_EXTENSION = {
+    "sdf": "sdf", "sd": "sdf", "mol": "sdf", "sdfile": "sdf", "mdl": "sdf",
+    "smi": "smiles", "smiles": "smiles", "ism": "smiles", "can": "smiles", "cxsmi": "smiles", "cxsmiles": "smiles",
+    "csv": "csv", "tsv": "tsv", "tab": "tsv",
+}
+_COMPRESSED_SUFFIXES = ("gz", "gzip")
+_UNSUPPORTED_EXTENSIONS = frozenset(
+    "xlsx xls xlsm ods docx doc pdf png jpg jpeg gif bmp tif tiff svg zip 7z rar bz2 xz zst tar tgz "
+    "exe dll so bin cdx cdxml mrv cml mol2 pdb ent cif mmcif xyz rxn rdf json xml html htm pkl".split()
+)
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\x7fELF", "an executable (ELF) file"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document (such as an .xls workbook)"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"(\xb5/\xfd", "a Zstandard archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x1f\x8b", "a gzip file inside a gzip file (compressed twice)"),
+    (b"\xcf\xfa\xed\xfe", "an executable (Mach-O) file"),
+)
+_CONTROL = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20)) + b"\x7f"
+
+
+def format_from_name(filename: str) -> str | None:
+    """The format the file name promises, None when only the content can tell; 415 for known others."""
+    base = re.split(r"[\\/]", filename or "")[-1].strip().lower()
+    parts = base.split(".")
+    if len(parts) > 1 and parts[-1] in _COMPRESSED_SUFFIXES:
+        parts.pop()
+    ext = parts[-1] if len(parts) > 1 else ""
+    if ext in _UNSUPPORTED_EXTENSIONS:
+        raise UnsupportedFormat(f"Files of type .{ext} are not supported; upload {SUPPORTED}.")
+    return _BY_EXTENSION.get(ext)
+
+
+def check_text(window: bytes, named_format: str | None) -> None:
+    """Refuse known binary formats (415) and binary junk (400 if named as text, else 415)."""
+    for magic, what in _MAGIC:
+        if window.startswith(magic):
+            raise UnsupportedFormat(f"The file is {what}, not an SDF, SMILES, CSV or TSV file; upload {SUPPORTED}.")
+    if window[257:262] == b"ustar":
+        raise UnsupportedFormat(f"The file is a tar archive; upload {SUPPORTED}.")
+    nuls = window.count(b"\0")
+    if nuls and _looks_utf16(window):
+        raise BadInput("The file looks like UTF-16 text without a byte-order mark; save it as UTF-8 and upload it again.")
+    control = len(window) - len(window.translate(None, _CONTROL))
+    if nuls or (control >= 3 and control * 50 >= len(window)):
+        if named_format is not None:
+            raise BadInput(f"The file is named as {named_format.upper()} but holds binary data, not text.")
+        raise UnsupportedFormat(f"The file holds binary data, not text; upload {SUPPORTED}.")
+
+
+def _looks_utf16(window: bytes) -> bool:
+    half = len(window) // 2
+    if half < 2:
+        return False
+    odd, even = window[1::2].count(b"\0"), window[0::2].count(b"\0")
+    return max(odd, even) >= 0.8 * half and min(odd, even) <= 0.05 * half
+
+
+def decide_format(named: str | None, window: bytes, *, complete: bool, smiles_column: str) -> tuple[str, str]:
+    """Return (format, delimiter) from the first lines of the decoded text."""
+    lines = window.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if not complete and len(lines) > 1:
+        lines.pop()  # the last line may be cut short
+    lines = lines[:_SNIFF_LINES]
+    if any(_is_sdf_marker(line) for line in lines):
+        return "sdf", ""
+    content = [line for line in lines if line.strip() and not line.lstrip().startswith(b"#")]
+    if not content:
+        return named or "smiles", "\t" if named == "tsv" else ","
+    first = content[0]
+    delimiter = _header_delimiter(first, smiles_column, allow_tab=named != "smiles")
+    if delimiter is not None:
+        return ("tsv" if delimiter == "\t" else "csv"), delimiter
+    if named in ("csv", "tsv"):
+        delimiter = "," if named == "csv" else "\t"
+        if delimiter.encode() not in first and _all_smiles_lines(content[:5]):
+            return "smiles", ""
+        return named, delimiter
+    if named == "sdf":
+        return ("smiles", "") if _all_smiles_lines(content[:5]) else ("sdf", "")
+    token = first.split(None, 1)[0]
+    if b"," in token and looks_like_smiles(token.split(b",", 1)[0]):
+        return "csv", ","  # SMILES never hold commas: a headerless CSV
+    return "smiles", ""
+
+
+def _is_sdf_marker(line: bytes) -> bool:
+    return is_end_line(line) or line.startswith(b"M  END") or line.rstrip().endswith((b"V2000", b"V3000"))
+
+
+def _header_delimiter(first: bytes, smiles_column: str, *, allow_tab: bool) -> str | None:
+    wanted = smiles_column.strip().lower().encode("utf-8")
+    for delimiter in (b"\t", b",", b";"):
+        if delimiter == b"\t" and not allow_tab:
+            continue
+        if delimiter in first:
+            cells = [cell.strip().strip(b'"').strip().lower() for cell in first.split(delimiter)]
+            if wanted in cells:
+                return delimiter.decode()
+    return None
+
+
+def _all_smiles_lines(lines: list[bytes]) -> bool:
+    return all(looks_like_smiles(line.split(None, 1)[0]) or is_smiles_header(line) for line in lines)

@@ -16,6 +16,11 @@ class ChemAuditError(Exception):
             self.code = code
         if status is not None:
             self.status = status
+        self.headers: dict[str, str] = {}
+
+    def with_header(self, name: str, value: str) -> "ChemAuditError":
+        self.headers = {**getattr(self, "headers", {}), name: value}
+        return self
 
     def to_dict(self) -> dict:
         return {"error": self.code, "detail": self.detail}
@@ -24,6 +29,11 @@ class ChemAuditError(Exception):
 class BadInput(ChemAuditError):
     status = 400
     code = "bad_input"
+
+
+class Unauthorized(ChemAuditError):
+    status = 401
+    code = "unauthorized"
 
 
 class NotFound(ChemAuditError):

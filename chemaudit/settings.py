@@ -49,6 +49,10 @@ class Settings:
     ws_max_per_address: int = 2_000
     listener_probe_interval: float = 2.0
 
+    # Access control: comma-separated SHA-256 hex digests of accepted API keys (empty: open).
+    api_key_hashes: str = ""
+    upload_rate_per_minute: int = 60
+
     log_json: bool = False
 
     @classmethod
@@ -65,6 +69,10 @@ class Settings:
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+    @property
+    def accepted_key_hashes(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.api_key_hashes.split(",") if h.strip())
 
     @property
     def sync_database_url(self) -> str:

@@ -13,10 +13,11 @@ from chemaudit.settings import Settings
 from service import health, jobs, upload, validate, websocket
 from service.db import make_pool
 from service.hub import Hub
-from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS
+from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_LIMITER
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
 from service.progress_source import current_message
+from service.rate_limit import RateLimiter
 
 log = logging.getLogger("chemaudit.app")
 
@@ -68,6 +69,7 @@ async def _listener(app: web.Application):
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
+    app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)
     setup_routes(app)
     app.cleanup_ctx.extend([_database, _broker, _listener])
     return app

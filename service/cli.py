@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 
 from aiohttp import web
@@ -14,6 +13,7 @@ from aiohttp import web
 from chemaudit.db import migrate
 from chemaudit.settings import Settings
 from service.logs import setup_logging
+from service.supervisor import WorkerSupervisor
 
 log = logging.getLogger("chemaudit.cli")
 
@@ -33,11 +33,6 @@ def _ensure_database(settings: Settings) -> Settings:
     from service.embedded import start_embedded
 
     return settings.replace(database_url=start_embedded(settings.data_dir))
-
-
-def _worker_command(settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "dramatiq", "tasks.worker", "--processes", str(settings.workers),
-            "--threads", str(settings.worker_threads), "--queues", "chemaudit"]
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
@@ -63,12 +58,24 @@ def cmd_web(args) -> int:
     return 0
 
 
+def _supervisor(settings: Settings) -> WorkerSupervisor:
+    return WorkerSupervisor(settings.workers, settings.worker_threads, _child_env(settings))
+
+
 def cmd_worker(args) -> int:
     settings = _settings(args)
     if not settings.database_url:
         raise SystemExit("chemaudit worker needs CHEMAUDIT_DATABASE_URL.")
-    os.execvpe(sys.executable, _worker_command(settings), _child_env(settings))
-    return 0  # not reached
+    supervisor = _supervisor(settings)
+    signal.signal(signal.SIGTERM, lambda *_: supervisor.request_stop())
+    supervisor.start()
+    try:
+        supervisor.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        supervisor.stop()
+    return 0
 
 
 def cmd_serve(args) -> int:
@@ -76,17 +83,13 @@ def cmd_serve(args) -> int:
 
     settings = _ensure_database(_settings(args))
     migrate.upgrade(settings.sync_database_url)
-    workers = subprocess.Popen(_worker_command(settings), env=_child_env(settings))
-    log.info("started %d worker processes (pid %d)", settings.workers, workers.pid)
+    supervisor = _supervisor(settings)
+    supervisor.start()
     try:
         log.info("serving on http://%s:%d", settings.host, settings.port)
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     finally:
-        workers.send_signal(signal.SIGTERM)
-        try:
-            workers.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            workers.kill()
+        supervisor.stop()
     return 0
 
 

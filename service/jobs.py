@@ -10,6 +10,7 @@ from chemaudit.db import queries as q
 from chemaudit.errors import InvalidOption
 from chemaudit.result_rows import to_item
 from service.db import fetchall, fetchone, run
+from service.auth import request_owner
 from service.keys import POOL
 from service.progress_source import parse_job_id, require_message
 
@@ -31,7 +32,7 @@ def int_param(request: web.Request, name: str, default: int, low: int, high: int
 
 async def job_status(request: web.Request) -> web.Response:
     job_id = parse_job_id(request.match_info["job_id"])
-    return web.json_response(await require_message(request.app[POOL], job_id))
+    return web.json_response(await require_message(request.app[POOL], job_id, request_owner(request)))
 
 
 async def job_results(request: web.Request) -> web.Response:
@@ -39,7 +40,7 @@ async def job_results(request: web.Request) -> web.Response:
     job_id = parse_job_id(request.match_info["job_id"])
     page = int_param(request, "page", 1, 1, 10_000_000)
     page_size = int_param(request, "page_size", 50, 1, MAX_PAGE_SIZE)
-    message = await require_message(pool, job_id)
+    message = await require_message(pool, job_id, request_owner(request))
     rows = await fetchall(pool, q.results_page(job_id, (page - 1) * page_size, page_size))
     total_results = (await fetchone(pool, q.results_count(job_id)))["n"]
     job = await fetchone(pool, q.job_row(job_id))
@@ -57,7 +58,7 @@ async def job_results(request: web.Request) -> web.Response:
 async def cancel_job(request: web.Request) -> web.Response:
     pool = request.app[POOL]
     job_id = parse_job_id(request.match_info["job_id"])
-    await require_message(pool, job_id)
+    await require_message(pool, job_id, request_owner(request))
     async with pool.connection() as conn, conn.transaction():
         cancelled = await (await run(conn, q.cancel_job(job_id))).fetchone()
         if cancelled is not None:

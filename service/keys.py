@@ -7,6 +7,7 @@ from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
 
 from chemaudit.settings import Settings
+from service.rate_limit import RateLimiter
 from service.hub import Hub
 from service.listener import ProgressListener
 
@@ -15,3 +16,4 @@ POOL = web.AppKey("pool", AsyncConnectionPool)
 BROKER = web.AppKey("broker", Broker)
 HUB = web.AppKey("hub", Hub)
 LISTENER = web.AppKey("listener", ProgressListener)
+UPLOAD_LIMITER = web.AppKey("upload_limiter", RateLimiter)

@@ -29,7 +29,7 @@ async def errors_middleware(request: web.Request, handler):
         return response
     except ChemAuditError as exc:
         status = exc.status
-        return error_response(exc.status, exc.code, exc.detail)
+        return error_response(exc.status, exc.code, exc.detail, headers=exc.headers or None)
     except web.HTTPException as exc:
         status = exc.status
         if exc.status < 400:

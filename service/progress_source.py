@@ -23,8 +23,10 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def current_message(pool: AsyncConnectionPool, job_id: UUID | str) -> dict | None:
-    row = await fetchone(pool, q.progress_snapshot(job_id))
+async def current_message(pool: AsyncConnectionPool, job_id: UUID | str,
+                          owner: str | None = None) -> dict | None:
+    """The job's latest progress message; None when unknown (or owned by another key)."""
+    row = await fetchone(pool, q.progress_snapshot(job_id, owner, check_owner=owner is not None))
     if row is None:
         return None
     message = dict(row["message"])
@@ -33,8 +35,8 @@ async def current_message(pool: AsyncConnectionPool, job_id: UUID | str) -> dict
     return message
 
 
-async def require_message(pool: AsyncConnectionPool, job_id: UUID) -> dict:
-    message = await current_message(pool, job_id)
+async def require_message(pool: AsyncConnectionPool, job_id: UUID, owner: str | None = None) -> dict:
+    message = await current_message(pool, job_id, owner)
     if message is None:
         raise NotFound(f"No job with id {job_id}.", code="job_not_found")
     return message

@@ -16,8 +16,10 @@ from chemaudit.broker import enqueue_chunks
 from chemaudit.db import queries as q
 from chemaudit.errors import BadInput, InvalidOption
 from chemaudit.ingest import IngestLimits, UploadSplitter
+from service.auth import request_owner
 from service.db import run
-from service.keys import BROKER, POOL, SETTINGS
+from service.keys import BROKER, POOL, SETTINGS, UPLOAD_LIMITER
+from service.rate_limit import client_id
 
 log = logging.getLogger("chemaudit.upload")
 
@@ -48,6 +50,8 @@ async def upload(request: web.Request) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise BadInput("Send the file as multipart/form-data with a field named 'file'.",
                        code="missing_file")
+    owner = request_owner(request)
+    request.app[UPLOAD_LIMITER].take(client_id(request, owner))
     reader = await request.multipart()
     fields: dict[str, str] = {}
     job_id = uuid.uuid4()
@@ -57,7 +61,7 @@ async def upload(request: web.Request) -> web.Response:
             continue
         if part.name == "file" and created is None:
             options = {flag: parse_flag(flag, fields.get(flag, "")) for flag in OPTION_FLAGS}
-            created = await _ingest(request, part, job_id, fields, options)
+            created = await _ingest(request, part, job_id, fields, options, owner)
         elif part.name in TEXT_FIELDS:
             fields[part.name] = await _read_field(part)
             if created is not None and part.name in ("smiles_column", "name_column"):
@@ -78,7 +82,7 @@ async def upload(request: web.Request) -> web.Response:
 
 
 async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
-                  fields: dict[str, str], options: dict) -> tuple[int, int]:
+                  fields: dict[str, str], options: dict, owner: str | None) -> tuple[int, int]:
     settings = request.app[SETTINGS]
     filename = (part.filename or "upload").strip()[:255] or "upload"
     splitter = UploadSplitter(
@@ -90,7 +94,7 @@ async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
     job_key = str(job_id)
     total = 0
     async with request.app[POOL].connection() as conn, conn.transaction():
-        await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, None))
+        await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, owner))
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             while piece := await part.read_chunk(PIECE):
                 total += await _write(copy, job_key, splitter.feed(piece))

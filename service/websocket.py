@@ -12,7 +12,8 @@ import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from chemaudit.errors import InvalidOption, NotFound
+from chemaudit.errors import NotFound, RateLimited
+from service.auth import request_owner
 from service.hub import Subscriber, is_terminal
 from service.jobs import int_param
 from service.keys import HUB, POOL, SETTINGS
@@ -30,12 +31,12 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[HUB]
     job_id = parse_job_id(request.match_info["job_id"])
     after_seq = int_param(request, "after_seq", 0, 0, 2**31 - 1)
-    snapshot = await current_message(pool, job_id)
+    snapshot = await current_message(pool, job_id, request_owner(request))
     if snapshot is None:
         raise NotFound(f"No job with id {job_id}.", code="job_not_found")
     key = str(job_id)
     if hub.count(key) >= settings.ws_max_per_job:
-        raise InvalidOption("Too many sockets follow this job.", code="too_many_sockets", status=429)
+        raise RateLimited("Too many sockets follow this job; try again later.", code="too_many_sockets")
 
     ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
     await ws.prepare(request)

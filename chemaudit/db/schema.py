@@ -119,6 +119,8 @@ results = Table(
     Column("detail", JSONB, nullable=False),
     _now(),
     CheckConstraint("status IN ('success', 'error')", name="status"),
+    Index(None, "job_id", "score"),
+    Index(None, "job_id", "status", "idx"),
 )
 
 job_events = Table(

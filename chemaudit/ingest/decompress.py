@@ -42,6 +42,8 @@ class Gunzip:
 
     def finish(self) -> None:
         """Raise BadInput if the stream stopped inside a member."""
+        if self._between and not GZIP_MAGIC.startswith(self._between):
+            raise _trailing_junk()
         if self._inflater is not None or self._between:
             raise BadInput(
                 "The gzip data is truncated: the upload ended before the end of the compressed "

@@ -6,7 +6,7 @@ import csv
 import re
 
 from chemaudit.errors import BadInput
-from chemaudit.ingest.records import Numbering, Record, decode
+from chemaudit.ingest.records import Numbering, Record, decode, too_long
 from chemaudit.ingest.smiles import looks_like_smiles
 
 NAME_COLUMNS = ("name", "id", "title", "compound_id", "molecule_name", "mol_name")
@@ -49,6 +49,8 @@ class DelimitedParser:
         for offset, line in enumerate(lines):
             if self._open is not None:
                 self._continue_row(line, texts, linenos)
+            elif not line:
+                continue
             elif b'"' in line and self._complete.fullmatch(line) is None:
                 self._open, self._open_size = [line], len(line)
                 self._open_line = first_lineno + offset
@@ -87,6 +89,8 @@ class DelimitedParser:
             try:
                 row = next(reader)
             except csv.Error as exc:
+                if not self._header_done:
+                    raise BadInput(f"Line {lineno:,}, the header, could not be read as {self._label}: {exc}.") from None
                 out.append(make("", "smiles", "", f"Line {lineno:,} could not be read as {self._label}: {exc}."))
                 continue
             if reader.line_num != count:
@@ -106,6 +110,8 @@ class DelimitedParser:
         name = row[ni].strip() if ni is not None and ni < len(row) else ""
         smiles = row[si].strip() if si < len(row) else ""
         if smiles:
+            if len(smiles) > self._max:
+                return self._numbering.make(name, "smiles", "", too_long(len(smiles), self._max))
             return self._numbering.make(name, "smiles", smiles)
         if not "".join(row).strip():
             return None  # a blank line, or a row of empty cells

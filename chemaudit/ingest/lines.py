@@ -39,7 +39,7 @@ class LineSplitter:
             lines[0] = bytes(self._pending) + lines[0]
             self._pending.clear()
         self._pending += data[cut + 1:]
-        if max(map(len, lines)) > self._max:
+        if len(data) > self._max or len(lines[0]) > self._max:  # else no line can be too long
             self._refuse_long(lines)
         self.lineno += len(lines)
         self._check_pending()
@@ -52,6 +52,8 @@ class LineSplitter:
             return []
         last = bytes(self._pending)
         self._pending.clear()
+        if last == b"\x1a":  # a DOS end-of-file mark (Ctrl-Z), not a line
+            return []
         self.lineno += 1
         return [last]
 
@@ -60,6 +62,8 @@ class LineSplitter:
             raise self._too_long(self.lineno + 1)
 
     def _refuse_long(self, lines: list[bytes]) -> None:
+        if max(map(len, lines)) <= self._max:
+            return
         for offset, line in enumerate(lines):
             if len(line) > self._max:
                 raise self._too_long(self.lineno + 1 + offset)

@@ -8,7 +8,8 @@ from chemaudit.ingest.records import Numbering, Record, decode
 
 # A V2000 counts line starts "aaabbb" (atom and bond counts, right-justified in 3 columns).
 _COUNTS_START = re.compile(rb"[ \d]{2}\d[ \d]{2}\d")
-_HEAD_LINES = 4  # lines kept of a record over the size limit: enough to find its title
+_LEADING_BLANKS = 4  # blank lines kept in front of a record: a blank title, program and comment line, + 1
+_HEAD_LINES = 8  # lines kept of a record over the size limit: enough to find its title
 
 
 def is_counts_line(line: bytes) -> bool:
@@ -34,9 +35,10 @@ class SdfParser:
         self._numbering = numbering
         self._max = max_record_bytes
         self._lines: list[bytes] = []
+        self._content = False  # the current record has a non-blank line
         self._size = 0
         self._over = False
-        self._start = 0  # line number where the current record began
+        self._start = 0  # line number of the current record's first non-blank line
 
     def feed_lines(self, lines: list[bytes], first_lineno: int) -> list[Record]:
         out = []
@@ -46,7 +48,14 @@ class SdfParser:
                 if record is not None:
                     out.append(record)
                 continue
-            if self._size == 0:
+            if not self._content:
+                if not line.strip():
+                    # Leading blank lines: the title (and program/comment lines) may be blank, and
+                    # a counts line can place at most _LEADING_BLANKS of them; keep no more.
+                    if len(self._lines) < _LEADING_BLANKS:
+                        self._lines.append(line)
+                    continue
+                self._content = True
                 self._start = first_lineno + offset
             self._size += len(line) + 1
             if self._over:
@@ -63,10 +72,10 @@ class SdfParser:
         return [record] if record is not None else []
 
     def _close(self) -> Record | None:
-        lines, over, start = self._lines, self._over, self._start
-        self._lines, self._size, self._over = [], 0, False
-        if not over and not any(line.strip() for line in lines):
-            return None
+        lines, content, over, start = self._lines, self._content, self._over, self._start
+        self._lines, self._content, self._size, self._over = [], False, 0, False
+        if not content:
+            return None  # only blank lines: between records, not a record
         lines = _drop_extra_leading_blanks(lines)
         title = decode(lines[0]).strip() if lines else ""
         if over:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chemaudit.ingest.records import Numbering, Record, decode
+from chemaudit.ingest.records import Numbering, Record, decode, too_long
 
 # Outside brackets a SMILES holds only organic-subset atoms, ring digits, bonds and branches
 # (plus '>' for reactions and '*' for a wildcard); words like "Name" or "ID" do not pass.
@@ -38,40 +38,57 @@ class SmilesParser:
 
     kind = "smiles"
 
-    def __init__(self, numbering: Numbering):
+    def __init__(self, numbering: Numbering, max_record_bytes: int):
         self._numbering = numbering
+        self._max = max_record_bytes
         self._first = True
+        self.empty_detail: str | None = None
 
     def feed_lines(self, lines: list[bytes], first_lineno: int) -> list[Record]:
         out = []
         make = self._numbering.make
-        for line in lines:
+        for line in _decode_lines(lines):
             line = line.strip()
-            if not line or line[0] == 0x23:  # '#': a comment
+            if not line or line[0] == "#":  # a blank line or a comment
                 continue
             if self._first:
                 self._first = False
-                if is_smiles_header(line):
+                if is_smiles_header(line.encode("utf-8")):
+                    self.empty_detail = "The SMILES file has a header line but no molecules."
                     continue
             parts = line.split(None, 1)
-            smiles = parts[0]
-            name = b""
-            if len(parts) == 2:
-                smiles, name = _split_name(smiles, parts[1])
-            out.append(make(decode(name), "smiles", decode(smiles)))
+            if len(parts) == 1:
+                smiles, name = line, ""
+            else:
+                smiles, name = parts
+                if name[0] == "|" or "\t" in name:
+                    smiles, name = _split_name(smiles, name)
+            if len(smiles) > self._max:
+                out.append(make(name, "smiles", "", too_long(len(smiles), self._max)))
+            else:
+                out.append(make(name, "smiles", smiles))
         return out
 
     def finish(self) -> list[Record]:
         return []
 
 
-def _split_name(smiles: bytes, rest: bytes) -> tuple[bytes, bytes]:
+def _decode_lines(lines: list[bytes]) -> list[str]:
+    """Decode a batch at once (line by line with the fallback only if that fails); drop empty lines."""
+    try:
+        decoded = b"\n".join(lines).decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        decoded = [decode(line) for line in lines]
+    return list(filter(None, decoded))  # drop empty lines in C: a file of newlines must not cost a loop each
+
+
+def _split_name(smiles: str, rest: str) -> tuple[str, str]:
     """Keep a CXSMILES extension ("|...|") with the SMILES; a tab ends the name field."""
-    if rest[:1] == b"|":
-        close = rest.find(b"|", 1)
+    if rest[:1] == "|":
+        close = rest.find("|", 1)
         if close > 0:
-            smiles = smiles + b" " + rest[: close + 1]
+            smiles = smiles + " " + rest[: close + 1]
             rest = rest[close + 1:].strip()
-    if b"\t" in rest:
-        rest = rest.split(b"\t", 1)[0].strip()
+    if "\t" in rest:
+        rest = rest.split("\t", 1)[0].strip()
     return smiles, rest

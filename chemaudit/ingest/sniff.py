@@ -54,7 +54,10 @@ def format_from_name(filename: str) -> str | None:
 
 
 def check_text(window: bytes, named_format: str | None) -> None:
-    """Refuse known binary formats (415) and binary junk (400 if named as text, else 415)."""
+    """Refuse known binary formats (415) and binary junk (400 if named as text, else 415).
+
+    A stray NUL in otherwise plain text is left to the line splitter, which names its line.
+    """
     for magic, what in _MAGIC:
         if window.startswith(magic):
             raise UnsupportedFormat(f"The file is {what}, not an SDF, SMILES, CSV or TSV file; upload {SUPPORTED}.")
@@ -63,8 +66,8 @@ def check_text(window: bytes, named_format: str | None) -> None:
     nuls = window.count(b"\0")
     if nuls and _looks_utf16(window):
         raise BadInput("The file looks like UTF-16 text without a byte-order mark; save it as UTF-8 and upload it again.")
-    control = len(window) - len(window.translate(None, _CONTROL))
-    if nuls or (control >= 3 and control * 50 >= len(window)):
+    control = len(window) - len(window.translate(None, _CONTROL))  # NUL included
+    if control >= 3 and control * 50 >= len(window):
         if named_format is not None:
             raise BadInput(f"The file is named as {named_format.upper()} but holds binary data, not text.")
         raise UnsupportedFormat(f"The file holds binary data, not text; upload {SUPPORTED}.")
@@ -88,7 +91,7 @@ def decide_format(named: str | None, window: bytes, *, complete: bool, smiles_co
         return "sdf", ""
     content = [line for line in lines if line.strip() and not line.lstrip().startswith(b"#")]
     if not content:
-        return named or "smiles", "\t" if named == "tsv" else ","
+        return named or "smiles", {"csv": ",", "tsv": "\t"}.get(named, "")
     first = content[0]
     delimiter = _header_delimiter(first, smiles_column, allow_tab=named != "smiles")
     if delimiter is not None:

@@ -54,7 +54,7 @@ class UploadSplitter:
         self._finished = False
 
     @property
-    def records(self) -> int:
+    def record_count(self) -> int:
         """How many records have been produced so far."""
         return self._numbering.count
 
@@ -144,7 +144,7 @@ class UploadSplitter:
         if self.format == "sdf":
             self._parser = SdfParser(self._numbering, self.limits.max_record_bytes)
         elif self.format == "smiles":
-            self._parser = SmilesParser(self._numbering)
+            self._parser = SmilesParser(self._numbering, self.limits.max_record_bytes)
         else:
             self._parser = DelimitedParser(
                 self._numbering, delimiter, smiles_column=self._smiles_column,

@@ -1,0 +1,94 @@
+"""Stereochemistry checks, all reading one shared analysis (chemaudit.chemistry.stereo)."""
+
+from __future__ import annotations
+
+from chemaudit.chemistry.checks.base import ERROR, WARNING, Check, Outcome, plural
+from chemaudit.chemistry.stereo import ENUMERATION_CAP
+
+
+class UndefinedStereocenters(Check):
+    name = "undefined_stereocenters"
+    category = "stereochemistry"
+    severity = WARNING
+    explanation = "Every stereocentre has a defined configuration (symmetric cage atoms are not centres)"
+
+    def check(self, ctx) -> Outcome:
+        s = ctx.stereo
+        details = {"undefined_count": len(s.undefined_atoms), "total_centers": s.total_centers,
+                   "specified_count": len(s.specified_atoms), "not_stereogenic": s.not_stereogenic,
+                   "confirmed_by": s.confirmed_by}
+        if s.undefined_atoms:
+            return Outcome(False, f"Found {plural(len(s.undefined_atoms), 'undefined stereocenter')}",
+                           s.undefined_atoms, details)
+        if s.total_centers:
+            return Outcome(True, f"All {plural(s.total_centers, 'stereocenter')} properly defined", details=details)
+        return Outcome(True, "No chiral centers present", details=details)
+
+
+class UndefinedDoubleBondStereo(Check):
+    name = "undefined_doublebond_stereo"
+    category = "stereochemistry"
+    severity = WARNING
+    explanation = "Every stereogenic double bond has a defined E/Z configuration"
+
+    def check(self, ctx) -> Outcome:
+        s = ctx.stereo
+        total = len(s.undefined_bonds) + len(s.specified_bonds)
+        details = {"undefined_count": len(s.undefined_bonds), "total_stereo_double_bonds": total}
+        if s.undefined_bonds:
+            atoms = []
+            for idx in s.undefined_bonds:
+                bond = ctx.mol.GetBondWithIdx(idx)
+                atoms += [bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()]
+            return Outcome(False, f"Found {plural(len(s.undefined_bonds), 'double bond')} with undefined "
+                           "E/Z stereo", atoms, details)
+        if total:
+            return Outcome(True, f"All {plural(total, 'stereogenic double bond')} properly defined",
+                           details=details)
+        return Outcome(True, "No stereogenic double bonds present", details=details)
+
+
+class ConflictingStereo(Check):
+    name = "conflicting_stereo"
+    category = "stereochemistry"
+    severity = ERROR
+    explanation = "Stereo given in the input is consistent (no contradictory bond directions, no stereo " \
+                  "marks on atoms or bonds that cannot be stereogenic)"
+
+    def check(self, ctx) -> Outcome:
+        found = ctx.stereo_conflicts
+        if not found["count"]:
+            return Outcome(True, "No stereochemistry conflicts detected")
+        atoms = found["dropped_atoms"] + [a for pair in found["dropped_bonds"] for a in pair]
+        parts = []
+        if found["dropped_atoms"]:
+            parts.append(f"{plural(len(found['dropped_atoms']), 'atom')} with stereo that cannot be a centre")
+        if found["dropped_bonds"]:
+            parts.append(f"{plural(len(found['dropped_bonds']), 'double bond')} with contradictory or "
+                         "meaningless E/Z marks")
+        summary = "; ".join(parts) or f"{found['count']} stereo mark(s) dropped by RDKit"
+        return Outcome(False, f"Found conflicting stereochemistry: {summary}", atoms, found)
+
+
+class StereoisomerEnumeration(Check):
+    name = "stereoisomer_enumeration"
+    category = "stereo_tautomer"
+    severity = WARNING
+    explanation = "The structure denotes one stereoisomer (enumerated up to a cap when it does not)"
+
+    def check(self, ctx) -> Outcome:
+        s = ctx.stereo
+        details = {"undefined_count": len(s.undefined_atoms), "undefined_double_bonds": len(s.undefined_bonds),
+                   "total_centers": s.total_centers, "atom_indices": s.undefined_atoms,
+                   "isomer_count": s.isomer_count, "max_possible_isomers": s.max_possible,
+                   "stereoisomer_smiles": s.isomer_smiles, "enumeration_cap": ENUMERATION_CAP,
+                   "cap_exceeded": s.cap_exceeded}
+        if s.isomer_count == 1:
+            message = (f"All {plural(s.total_centers, 'stereocenter')} properly defined."
+                       if s.total_centers else "No undefined stereo elements.")
+            return Outcome(True, message, details=details)
+        count = (f"{s.isomer_count} stereoisomer(s) enumerated" if s.isomer_count is not None
+                 else f"up to {s.max_possible} stereoisomers (not enumerated, above the cap of {ENUMERATION_CAP})")
+        return Outcome(False, f"{plural(len(s.undefined_atoms), 'undefined stereocenter')} and "
+                       f"{plural(len(s.undefined_bonds), 'undefined double bond')}: {count}.",
+                       s.undefined_atoms, details)

@@ -1,0 +1,119 @@
+"""One parsed molecule and everything derived from it, computed at most once and shared by all checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from rdkit import Chem
+from rdkit.Chem import rdinchi, rdMolDescriptors
+
+from chemaudit.chemistry import screening, stereo, tautomers
+from chemaudit.chemistry.parsing import Parsed
+
+INCHI_ATOM_LIMIT = 1023  # above this InChI needs -LargeMolecules or returns nothing
+
+
+@dataclass(frozen=True)
+class InchiInfo:
+    inchi: str
+    inchikey: str
+    code: int
+    message: str
+    options: str
+
+
+class MolContext:
+    """Lazily computed views of `parsed.mol` (sanitised, H atoms removed) and `parsed.raw` (as read)."""
+
+    def __init__(self, parsed: Parsed, options):
+        self.parsed = parsed
+        self.kind = parsed.kind
+        self.mol: Chem.Mol = parsed.mol
+        self.raw: Chem.Mol = parsed.raw
+        self.options = options
+
+    @cached_property
+    def canonical_smiles(self) -> str:
+        return Chem.MolToSmiles(self.mol)
+
+    @cached_property
+    def heavy_atoms(self) -> int:
+        return self.mol.GetNumHeavyAtoms()
+
+    @cached_property
+    def fragments(self) -> tuple[tuple[int, ...], ...]:
+        return Chem.GetMolFrags(self.mol)
+
+    @cached_property
+    def fragment_mols(self) -> tuple[Chem.Mol, ...]:
+        if len(self.fragments) == 1:
+            return (self.mol,)
+        return Chem.GetMolFrags(self.mol, asMols=True, sanitizeFrags=True)
+
+    @cached_property
+    def fragment_smiles(self) -> tuple[str, ...]:
+        if len(self.fragments) == 1:
+            return (self.canonical_smiles,)
+        return tuple(Chem.MolToSmiles(frag) for frag in self.fragment_mols)
+
+    @cached_property
+    def largest_fragment(self) -> Chem.Mol:
+        """The fragment with most heavy atoms (the first of equals): the one scores describe."""
+        frags = self.fragment_mols
+        return max(frags, key=lambda frag: frag.GetNumHeavyAtoms()) if len(frags) > 1 else frags[0]
+
+    @cached_property
+    def atom_rings(self) -> tuple[tuple[int, ...], ...]:
+        return self.mol.GetRingInfo().AtomRings()
+
+    @cached_property
+    def inchi(self) -> InchiInfo:
+        options = "-LargeMolecules" if self.mol.GetNumAtoms() > INCHI_ATOM_LIMIT else ""
+        inchi, code, message, _log, _aux = rdinchi.MolToInchi(self.mol, options)
+        key = rdinchi.InchiToInchiKey(inchi) if inchi else ""
+        return InchiInfo(inchi or "", key or "", code, message or "", options)
+
+    @cached_property
+    def fingerprint(self) -> np.ndarray:
+        return screening.fingerprint_words(self.mol)
+
+    @cached_property
+    def stereo(self) -> stereo.StereoAnalysis:
+        return stereo.analyse(self.mol, self.canonical_smiles)
+
+    @cached_property
+    def stereo_conflicts(self) -> dict:
+        return stereo.conflicts(self.raw, self.mol)
+
+    @cached_property
+    def tautomers(self) -> tautomers.TautomerInfo:
+        return tautomers.analyse(self.largest_fragment)
+
+    @cached_property
+    def input_hydrogens(self) -> int:
+        """Hydrogen atoms present as atoms in the input graph (an SDF's explicit H, SMILES [H])."""
+        return sum(1 for atom in self.raw.GetAtoms() if atom.GetAtomicNum() == 1)
+
+    @cached_property
+    def net_charge(self) -> int:
+        return sum(atom.GetFormalCharge() for atom in self.mol.GetAtoms())
+
+    def molecule_info(self) -> dict:
+        mol = self.mol
+        return {
+            "input_format": self.kind,
+            "molecular_formula": rdMolDescriptors.CalcMolFormula(mol),
+            "molecular_weight": round(rdMolDescriptors._CalcMolWt(mol), 2),
+            "exact_mass": round(rdMolDescriptors.CalcExactMolWt(mol), 4),
+            "num_atoms": mol.GetNumAtoms(),
+            "num_heavy_atoms": self.heavy_atoms,
+            "num_bonds": mol.GetNumBonds(),
+            "num_rings": len(self.atom_rings),
+            "num_aromatic_rings": rdMolDescriptors.CalcNumAromaticRings(mol),
+            "num_fragments": len(self.fragments),
+            "net_charge": self.net_charge,
+            "num_stereocenters": self.stereo.total_centers,
+            "has_stereochemistry": bool(self.stereo.specified_atoms or self.stereo.specified_bonds),
+        }

@@ -1,0 +1,63 @@
+"""Bounded tautomer enumeration for the tautomer_detection check.
+
+Unbounded enumeration took 1.2 s on one NCI molecule (mean 7.6 ms); with these caps the mean is
+~1.2 ms and the worst case ~11 ms on RDKit's NCI set. When a cap is reached the count is a lower
+bound and the canonical tautomer is only the best of those seen, which the result says.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from rdkit import Chem
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+MAX_TAUTOMERS = 8
+MAX_TRANSFORMS = 50
+LISTED = 8  # tautomer SMILES shown at most
+
+
+@dataclass
+class TautomerInfo:
+    count: int = 1
+    complete: bool = True
+    status: str = "Completed"
+    canonical_smiles: str | None = None
+    is_canonical_form: bool | None = None
+    smiles: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@functools.cache
+def _enumerator() -> rdMolStandardize.TautomerEnumerator:
+    params = rdMolStandardize.CleanupParameters()
+    params.maxTautomers = MAX_TAUTOMERS
+    params.maxTransforms = MAX_TRANSFORMS
+    return rdMolStandardize.TautomerEnumerator(params)
+
+
+def analyse(mol: Chem.Mol) -> TautomerInfo:
+    enumerator = _enumerator()
+    try:
+        result = enumerator.Enumerate(mol)
+        tautomers = list(result.tautomers)
+        status = str(result.status)
+        if not tautomers:
+            return TautomerInfo(status=status, error="no tautomer produced")
+        canonical = enumerator.PickCanonical(tautomers) if len(tautomers) > 1 else tautomers[0]
+    except (RuntimeError, ValueError) as exc:
+        return TautomerInfo(complete=False, status="Error", error=str(exc)[:200])
+    flat = Chem.MolToSmiles(canonical, isomericSmiles=False)
+    return TautomerInfo(
+        count=len(tautomers),
+        complete=status == "Completed",
+        status=status,
+        canonical_smiles=Chem.MolToSmiles(canonical),
+        is_canonical_form=Chem.MolToSmiles(mol, isomericSmiles=False) == flat,
+        smiles=sorted(result.smiles)[:LISTED],
+    )
+
+
+def warm_up() -> None:
+    _enumerator()

@@ -1,0 +1,289 @@
+"""Named SQL for reading results: filtered pages, statistics, exports and job history.
+
+Filters and sorts are built only from the whitelists below; user values always travel as
+parameters, never as SQL text. The API layer validates values first (422 on bad ones); the
+builders here still refuse anything outside the whitelists with ValueError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from chemaudit.db.queries import Query
+
+RESULT_STATUSES = ("success", "error")
+SORT_DIRECTIONS = {"asc": "ASC", "desc": "DESC"}
+# sort_by value -> the SQL it orders by. Text sorts use the "C" collation: plain code-point order,
+# the same on every server whatever its locale. "safety" orders by the number of alerts (asc =
+# fewest alerts, the safest, first). Missing values (scores of error rows) always sort last.
+SORT_KEYS = {
+    "index": "r.idx",
+    "name": 'r.name COLLATE "C"',
+    "smiles": 'r.smiles COLLATE "C"',
+    "score": "r.score",
+    "qed": "r.qed",
+    "safety": "r.alert_count",
+    "status": 'r.status COLLATE "C"',
+    "issues": "r.issue_count",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFilter:
+    """ChemAudit's result filters; None means "not filtered"."""
+
+    status: str | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    issue: str | None = None  # a failed check name
+    alert: str | None = None  # an alert catalog name (matched case-insensitively)
+
+    def where(self, job_id: UUID) -> tuple[str, dict]:
+        clauses = ["r.job_id = %(job_id)s"]
+        params: dict = {"job_id": job_id}
+        if self.status is not None:
+            if self.status not in RESULT_STATUSES:
+                raise ValueError(f"unknown result status {self.status!r}")
+            clauses.append("r.status = %(f_status)s")
+            params["f_status"] = self.status
+        if self.min_score is not None:
+            clauses.append("r.score >= %(f_min_score)s")
+            params["f_min_score"] = int(self.min_score)
+        if self.max_score is not None:
+            clauses.append("r.score <= %(f_max_score)s")
+            params["f_max_score"] = int(self.max_score)
+        if self.issue is not None:
+            clauses.append("%(f_issue)s = ANY (r.failed_checks)")
+            params["f_issue"] = self.issue
+        if self.alert is not None:
+            clauses.append("EXISTS (SELECT 1 FROM unnest(r.alert_catalogs) AS c(catalog)"
+                           " WHERE lower(c.catalog) = lower(%(f_alert)s))")
+            params["f_alert"] = self.alert
+        return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True, slots=True)
+class ResultOrder:
+    sort_by: str = "index"
+    sort_dir: str = "asc"
+
+    def sql(self) -> str:
+        if self.sort_by not in SORT_KEYS or self.sort_dir not in SORT_DIRECTIONS:
+            raise ValueError(f"unknown sort {self.sort_by!r} {self.sort_dir!r}")
+        direction = SORT_DIRECTIONS[self.sort_dir]
+        if self.sort_by == "index":
+            return f"r.idx {direction}"
+        return f"{SORT_KEYS[self.sort_by]} {direction} NULLS LAST, r.idx ASC"
+
+
+# Pages -----------------------------------------------------------------------------------------
+
+def job_header(job_id: UUID) -> Query:
+    """What the results endpoints need of the job row itself."""
+    return Query(
+        "SELECT id, status, filename, format, total, processed, statistics, created_at,"
+        " started_at, finished_at FROM jobs WHERE id = %(id)s",
+        {"id": job_id},
+    )
+
+
+def results_page(job_id: UUID, flt: ResultFilter, order: ResultOrder, offset: int, limit: int) -> Query:
+    where, params = flt.where(job_id)
+    return Query(
+        "SELECT r.idx, r.name, r.smiles, r.status, r.error, r.detail FROM results r"
+        f" WHERE {where} ORDER BY {order.sql()} OFFSET %(offset)s LIMIT %(limit)s",
+        {**params, "offset": offset, "limit": limit},
+    )
+
+
+def filtered_count(job_id: UUID, flt: ResultFilter) -> Query:
+    where, params = flt.where(job_id)
+    return Query(f"SELECT count(*) AS n FROM results r WHERE {where}", params)
+
+
+# Exports ---------------------------------------------------------------------------------------
+
+# One flat row per molecule (CSV, TSV, XLSX, SDF data items), extracted in SQL so the export
+# never parses the full detail document in Python.
+_FLAT_SELECT = (
+    "r.idx, r.name, r.smiles, r.canonical_smiles, r.inchikey,"
+    " r.detail #>> '{validation,inchi}' AS inchi,"
+    " r.detail #>> '{validation,molecule_info,molecular_formula}' AS molecular_formula,"
+    " CASE WHEN jsonb_typeof(r.detail #> '{validation,molecule_info,molecular_weight}') = 'number'"
+    "   THEN (r.detail #> '{validation,molecule_info,molecular_weight}')::float8 END AS molecular_weight,"
+    " r.status, r.error, r.score, r.ml_score, r.qed, r.sa_score, r.lipinski_passed,"
+    " r.issue_count, r.failed_checks, r.alert_count, r.alert_catalogs,"
+    " jsonb_path_query_array(r.detail, '$.alerts.alerts[*].rule_name') AS alert_names"
+)
+
+# The ChemAudit result item, built as json (not jsonb) so its keys keep the documented order,
+# and sent as text so the export passes it through without parsing it.
+_ITEM_SELECT = (
+    "r.idx, json_build_object('index', r.idx, 'name', r.name, 'smiles', r.smiles,"
+    " 'status', r.status, 'error', r.error, 'validation', r.detail -> 'validation',"
+    " 'alerts', r.detail -> 'alerts', 'scoring', r.detail -> 'scoring',"
+    " 'standardization', r.detail -> 'standardization')::text AS item_json"
+)
+
+EXPORT_SHAPES = ("flat", "item", "sdf")
+
+
+def export_rows(job_id: UUID, flt: ResultFilter, order: ResultOrder, shape: str) -> Query:
+    """Every matching result, for a server-side cursor. `shape`: flat | item | sdf."""
+    where, params = flt.where(job_id)
+    if shape == "flat":
+        select, joins = _FLAT_SELECT, ""
+    elif shape == "item":
+        select, joins = _ITEM_SELECT, ""
+    elif shape == "sdf":
+        select = _FLAT_SELECT + ", i.kind AS input_kind, i.text AS input_text"
+        joins = " LEFT JOIN job_inputs i ON i.job_id = r.job_id AND i.idx = r.idx"
+    else:
+        raise ValueError(f"unknown export shape {shape!r}")
+    return Query(f"SELECT {select} FROM results r{joins} WHERE {where} ORDER BY {order.sql()}", params)
+
+
+# Statistics ------------------------------------------------------------------------------------
+
+_STATISTICS = """
+WITH r AS (SELECT status, score, ml_score, qed, sa_score, lipinski_passed, alert_count, inchikey,
+  failed_checks, alert_catalogs FROM results WHERE job_id = %(id)s),
+base AS (
+  SELECT count(*) AS total,
+    count(*) FILTER (WHERE status = 'success') AS successful,
+    count(*) FILTER (WHERE status = 'error') AS errors,
+    round(avg(score) FILTER (WHERE status = 'success'), 1)::float8 AS avg_score,
+    round(avg(ml_score) FILTER (WHERE status = 'success'), 1)::float8 AS avg_ml,
+    round(avg(qed) FILTER (WHERE status = 'success')::numeric, 2)::float8 AS avg_qed,
+    round(avg(sa_score) FILTER (WHERE status = 'success')::numeric, 1)::float8 AS avg_sa,
+    round(100.0 * count(*) FILTER (WHERE status = 'success' AND lipinski_passed)
+      / nullif(count(lipinski_passed) FILTER (WHERE status = 'success'), 0), 1)::float8 AS lipinski,
+    round(100.0 * count(*) FILTER (WHERE status = 'success' AND alert_count = 0)
+      / nullif(count(*) FILTER (WHERE status = 'success'), 0), 1)::float8 AS safety,
+    count(*) FILTER (WHERE status = 'success' AND score >= 90) AS excellent,
+    count(*) FILTER (WHERE status = 'success' AND score >= 70 AND score < 90) AS good,
+    count(*) FILTER (WHERE status = 'success' AND score >= 50 AND score < 70) AS moderate,
+    count(*) FILTER (WHERE status = 'success' AND score < 50) AS poor
+  FROM r),
+checks AS (
+  SELECT coalesce(jsonb_object_agg(name, n), '{}'::jsonb) AS summary
+  FROM (SELECT c.name, count(*) AS n FROM r, unnest(r.failed_checks) AS c(name) GROUP BY c.name) x),
+alerts AS (
+  SELECT coalesce(jsonb_object_agg(name, n), '{}'::jsonb) AS summary
+  FROM (SELECT c.name, count(*) AS n FROM r, unnest(r.alert_catalogs) AS c(name) GROUP BY c.name) x),
+dups AS (
+  SELECT count(*) AS groups, coalesce(sum(n), 0) AS molecules
+  FROM (SELECT count(*) AS n FROM r WHERE inchikey IS NOT NULL GROUP BY inchikey HAVING count(*) > 1) x),
+timing AS (
+  SELECT extract(epoch FROM coalesce(finished_at, now()) - coalesce(started_at, created_at))::float8
+    AS seconds
+  FROM jobs WHERE id = %(id)s)
+SELECT jsonb_build_object(
+  'total', base.total, 'successful', base.successful, 'errors', base.errors,
+  'avg_validation_score', base.avg_score, 'avg_ml_readiness_score', base.avg_ml,
+  'avg_qed_score', base.avg_qed, 'avg_sa_score', base.avg_sa,
+  'lipinski_pass_rate', base.lipinski, 'safety_pass_rate', base.safety,
+  'score_distribution', jsonb_build_object('excellent', base.excellent, 'good', base.good,
+                                           'moderate', base.moderate, 'poor', base.poor),
+  'alert_summary', alerts.summary, 'issue_summary', checks.summary,
+  'duplicates', jsonb_build_object('groups', dups.groups, 'molecules', dups.molecules),
+  'processing_time_seconds', round(timing.seconds::numeric, 3)::float8,
+  'molecules_per_second',
+    CASE WHEN timing.seconds > 0 THEN round((base.total / timing.seconds)::numeric, 1)::float8 END)
+FROM base, checks, alerts, dups, timing
+"""
+
+
+def statistics(job_id: UUID) -> Query:
+    """The job's statistics as one jsonb value (column `statistics`), computed from its results.
+
+    Averages and rates are over successful molecules (rates in percent, one decimal);
+    alert_summary counts molecules flagged by each catalog, issue_summary molecules failing
+    each check; duplicates are InChIKeys shared by several molecules (groups, and molecules in
+    them); processing time runs from the first stored result (else the upload) to the end
+    (or now, while the job runs). No row when the job does not exist.
+    """
+    return Query(f"SELECT ({_STATISTICS.strip()}) AS statistics FROM jobs WHERE id = %(id)s",
+                 {"id": job_id})
+
+
+def store_statistics(job_id: UUID) -> Query:
+    """Compute and store the statistics; for the transaction that completes the job."""
+    return Query(
+        f"UPDATE jobs SET statistics = ({_STATISTICS.strip()}) WHERE id = %(id)s RETURNING statistics",
+        {"id": job_id},
+    )
+
+
+def store_statistics_if_ended(job_id: UUID) -> Query:
+    """Cache the statistics of an ended job that has none yet (a cancelled or failed one)."""
+    return Query(
+        f"UPDATE jobs SET statistics = ({_STATISTICS.strip()})"
+        " WHERE id = %(id)s AND status <> 'processing' AND statistics IS NULL RETURNING statistics",
+        {"id": job_id},
+    )
+
+
+# Job history -----------------------------------------------------------------------------------
+
+def job_history(limit: int, status: str | None = None, since: datetime | None = None,
+                until: datetime | None = None, before: tuple[datetime, UUID] | None = None) -> Query:
+    """Jobs newest first; `before` is the (created_at, id) of the last job of the previous page."""
+    clauses, params = ["TRUE"], {"limit": limit}
+    if status is not None:
+        clauses.append("j.status = %(status)s")
+        params["status"] = status
+    if since is not None:
+        clauses.append("j.created_at >= %(since)s")
+        params["since"] = since
+    if until is not None:
+        clauses.append("j.created_at < %(until)s")
+        params["until"] = until
+    if before is not None:
+        clauses.append("(j.created_at, j.id) < (%(before_at)s, %(before_id)s)")
+        params["before_at"], params["before_id"] = before
+    return Query(
+        "SELECT j.id, j.filename, j.format, j.compressed, j.upload_bytes, j.status, j.total,"
+        " j.processed, j.errors, j.created_at, j.started_at, j.finished_at, j.error_message,"
+        " extract(epoch FROM coalesce(j.finished_at, now()) - j.started_at)::float8 AS duration_seconds"
+        f" FROM jobs j WHERE {' AND '.join(clauses)}"
+        " ORDER BY j.created_at DESC, j.id DESC LIMIT %(limit)s",
+        params,
+    )
+
+
+# Retention -------------------------------------------------------------------------------------
+
+# The tables holding a job's rows, each with the rest of its primary key (deleted in batches).
+CHILD_TABLES = {"results": "idx", "job_inputs": "idx", "job_events": "seq", "chunks": "chunk_no"}
+
+
+def purge_candidates(older_than_seconds: float, limit: int) -> Query:
+    """Ended jobs that finished before the cutoff, oldest first."""
+    return Query(
+        "SELECT id FROM jobs WHERE status <> 'processing'"
+        " AND coalesce(finished_at, created_at) < now() - make_interval(secs => %(age)s)"
+        " ORDER BY coalesce(finished_at, created_at), id LIMIT %(limit)s",
+        {"age": older_than_seconds, "limit": limit},
+    )
+
+
+def delete_child_batch(table: str, job_id: UUID, batch_size: int) -> Query:
+    """Delete up to `batch_size` rows of one job from one child table (a short transaction)."""
+    if table not in CHILD_TABLES:
+        raise ValueError(f"not a job child table: {table!r}")
+    key = CHILD_TABLES[table]
+    return Query(
+        f"DELETE FROM {table} t USING (SELECT {key} FROM {table} WHERE job_id = %(id)s"
+        f"  ORDER BY {key} LIMIT %(n)s) d"
+        f" WHERE t.job_id = %(id)s AND t.{key} = d.{key}",
+        {"id": job_id, "n": batch_size},
+    )
+
+
+def delete_ended_job(job_id: UUID) -> Query:
+    """Delete the job row itself once its rows are gone; never a running job."""
+    return Query("DELETE FROM jobs WHERE id = %(id)s AND status <> 'processing' RETURNING id",
+                 {"id": job_id})

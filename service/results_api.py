@@ -1,0 +1,197 @@
+"""Reading results: one page with filters and sorts, statistics, streamed exports, job history.
+
+Everything is evaluated in SQL. An export streams from a server-side cursor on a connection of
+its own (not the pool's: a slow download must not hold a pooled connection), inside one
+REPEATABLE READ transaction so its row count and its rows are the same snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from uuid import UUID
+
+import psycopg
+from aiohttp import web
+from psycopg.rows import dict_row
+
+from chemaudit.db import results_queries as rq
+from chemaudit.errors import NotFound
+from chemaudit.export import FORMATS, ROW_SHAPES, make_encoder
+from chemaudit.result_rows import to_item
+from service.db import fetchall, fetchone
+from service.keys import POOL, SETTINGS
+from service.progress_source import parse_job_id, require_message
+from service.results_params import (
+    choice_param, content_disposition, decode_cursor, encode_cursor, int_param, iso, result_filter,
+    result_order, time_param,
+)
+
+log = logging.getLogger("chemaudit.results")
+
+API = "/api/v1"
+MAX_PAGE_SIZE = 100
+EXPORT_BATCH = 500
+JOB_STATUSES = ("processing", "complete", "failed", "cancelled")
+STAT_ORDER = (
+    "total", "successful", "errors", "avg_validation_score", "avg_ml_readiness_score",
+    "avg_qed_score", "avg_sa_score", "lipinski_pass_rate", "safety_pass_rate",
+    "score_distribution", "alert_summary", "issue_summary", "duplicates",
+    "processing_time_seconds", "molecules_per_second",
+)
+
+
+def setup_results_routes(app: web.Application) -> None:
+    app.router.add_get(f"{API}/batch", job_history)
+    app.router.add_get(f"{API}/batch/{{job_id}}", job_results)
+    app.router.add_get(f"{API}/batch/{{job_id}}/stats", job_stats)
+    app.router.add_get(f"{API}/batch/{{job_id}}/export", export_results)
+
+
+def _ordered(statistics: dict | None) -> dict | None:
+    if statistics is None:
+        return None
+    known = {key: statistics[key] for key in STAT_ORDER if key in statistics}
+    return {**known, **{key: value for key, value in statistics.items() if key not in known}}
+
+
+async def job_statistics(pool, job_id: UUID, status: str, stored: dict | None) -> dict | None:
+    """Stored statistics of an ended job; else computed now (and kept, once the job has ended)."""
+    if stored is not None and status != "processing":
+        return _ordered(stored)
+    if status != "processing":
+        row = await fetchone(pool, rq.store_statistics_if_ended(job_id))
+        if row is not None:
+            return _ordered(row["statistics"])
+    row = await fetchone(pool, rq.statistics(job_id))
+    return _ordered(row["statistics"]) if row else None
+
+
+async def _require_job(pool, job_id: UUID) -> dict:
+    job = await fetchone(pool, rq.job_header(job_id))
+    if job is None:
+        raise NotFound(f"No job with id {job_id}.", code="job_not_found")
+    return job
+
+
+async def job_results(request: web.Request) -> web.Response:
+    """GET /api/v1/batch/{job_id}: status, statistics and one page of (filtered, sorted) results."""
+    pool = request.app[POOL]
+    job_id = parse_job_id(request.match_info["job_id"])
+    page = int_param(request, "page", 1, 1, 10_000_000)
+    page_size = int_param(request, "page_size", 50, 1, MAX_PAGE_SIZE)
+    flt, order = result_filter(request), result_order(request)
+    message = await require_message(pool, job_id)
+    job = await _require_job(pool, job_id)
+    rows = await fetchall(pool, rq.results_page(job_id, flt, order, (page - 1) * page_size, page_size))
+    total_results = (await fetchone(pool, rq.filtered_count(job_id, flt)))["n"]
+    statistics = await job_statistics(pool, job_id, job["status"], job["statistics"])
+    body = {
+        "job_id": str(job_id),
+        "status": message["status"],
+        "statistics": statistics,
+        "results": [to_item(row) for row in rows],
+        "page": page,
+        "page_size": page_size,
+        "total_results": total_results,
+        "total_pages": math.ceil(total_results / page_size),
+    }
+    body.update({key: value for key, value in message.items() if key not in body})
+    return web.json_response(body)
+
+
+async def job_stats(request: web.Request) -> web.Response:
+    """GET /api/v1/batch/{job_id}/stats: computed now while the job runs, stored once it ended."""
+    pool = request.app[POOL]
+    job_id = parse_job_id(request.match_info["job_id"])
+    job = await _require_job(pool, job_id)
+    return web.json_response(await job_statistics(pool, job_id, job["status"], job["statistics"]))
+
+
+async def job_history(request: web.Request) -> web.Response:
+    """GET /api/v1/batch?status=&since=&until=&limit=&cursor=: jobs newest first, keyset-paged."""
+    limit = int_param(request, "limit", 50, 1, 500)
+    status = choice_param(request, "status", JOB_STATUSES, None)
+    since, until = time_param(request, "since"), time_param(request, "until")
+    before = decode_cursor(request.query.get("cursor"))
+    rows = await fetchall(request.app[POOL], rq.job_history(limit + 1, status, since, until, before))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return web.json_response({
+        "jobs": [_history_item(row) for row in rows],
+        "limit": limit,
+        "next_cursor": encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None,
+    })
+
+
+def _history_item(row: dict) -> dict:
+    duration = row["duration_seconds"]
+    rate = round(row["processed"] / duration, 1) if duration and duration > 0 else None
+    return {
+        "job_id": str(row["id"]), "filename": row["filename"], "format": row["format"],
+        "compressed": row["compressed"], "upload_bytes": row["upload_bytes"],
+        "status": row["status"], "total": row["total"], "processed": row["processed"],
+        "successful": row["processed"] - row["errors"], "errors": row["errors"],
+        "created_at": iso(row["created_at"]), "started_at": iso(row["started_at"]),
+        "finished_at": iso(row["finished_at"]),
+        "duration_seconds": round(duration, 3) if duration is not None else None,
+        "molecules_per_second": rate, "error_message": row["error_message"],
+    }
+
+
+async def export_results(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/batch/{job_id}/export?format=...: every matching result, streamed."""
+    pool = request.app[POOL]
+    job_id = parse_job_id(request.match_info["job_id"])
+    fmt = choice_param(request, "format", FORMATS, "csv")
+    flt, order = result_filter(request), result_order(request)
+    job = await _require_job(pool, job_id)
+    conn = await psycopg.AsyncConnection.connect(request.app[SETTINGS].sync_database_url,
+                                                 row_factory=dict_row)
+    try:
+        await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)
+        await conn.set_read_only(True)
+        async with conn.transaction():
+            return await _stream(request, conn, job, fmt, flt, order)
+    finally:
+        await conn.close()
+
+
+async def _stream(request, conn, job: dict, fmt: str, flt, order) -> web.StreamResponse:
+    job_id = job["id"]
+    count_query = rq.filtered_count(job_id, flt)
+    count = (await (await conn.execute(count_query.sql, count_query.params)).fetchone())["n"]
+    header = None
+    if fmt == "json":
+        header = {"job_id": str(job_id), "filename": job["filename"], "status": job["status"],
+                  "total_results": count,
+                  "statistics": await job_statistics(request.app[POOL], job_id, job["status"],
+                                                     job["statistics"])}
+    encoder = make_encoder(fmt, header=header, row_count=count)
+    response = web.StreamResponse(headers={
+        "Content-Type": encoder.content_type,
+        "Content-Disposition": content_disposition(job["filename"], job_id, encoder.extension),
+        "X-Total-Results": str(count),
+    })
+    await response.prepare(request)
+    loop = asyncio.get_running_loop()
+    query = rq.export_rows(job_id, flt, order, ROW_SHAPES[fmt])
+    try:
+        await response.write(encoder.begin())
+        async with conn.cursor(name="chemaudit_export") as cursor:
+            await cursor.execute(query.sql, query.params)
+            while rows := await cursor.fetchmany(EXPORT_BATCH):
+                # Encoding (RDKit for SDF, deflate for XLSX) runs off the event loop.
+                await response.write(await loop.run_in_executor(None, encoder.encode, rows))
+        await response.write(encoder.end())
+        await response.write_eof()
+    except ConnectionResetError:
+        log.info("export of job %s (%s): the client went away", job_id, fmt)
+    except psycopg.Error:
+        # Headers are sent: end the connection without the final chunk, so the client sees an
+        # incomplete download rather than a file that merely looks shorter.
+        log.exception("export of job %s (%s) failed mid-stream", job_id, fmt)
+        if request.transport is not None:
+            request.transport.close()
+    return response

@@ -20,6 +20,7 @@ from chemaudit.db import results_queries as rq
 from chemaudit.errors import NotFound
 from chemaudit.export import FORMATS, ROW_SHAPES, make_encoder
 from chemaudit.result_rows import to_item
+from service.auth import request_owner
 from service.db import fetchall, fetchone
 from service.keys import POOL, SETTINGS
 from service.progress_source import parse_job_id, require_message
@@ -68,8 +69,10 @@ async def job_statistics(pool, job_id: UUID, status: str, stored: dict | None) -
     return _ordered(row["statistics"]) if row else None
 
 
-async def _require_job(pool, job_id: UUID) -> dict:
-    job = await fetchone(pool, rq.job_header(job_id))
+async def _require_job(request: web.Request, job_id: UUID) -> dict:
+    """The job row; 404 when unknown or, with API keys on, when it belongs to another key."""
+    owner = request_owner(request)
+    job = await fetchone(request.app[POOL], rq.job_header(job_id, owner, check_owner=owner is not None))
     if job is None:
         raise NotFound(f"No job with id {job_id}.", code="job_not_found")
     return job
@@ -82,8 +85,8 @@ async def job_results(request: web.Request) -> web.Response:
     page = int_param(request, "page", 1, 1, 10_000_000)
     page_size = int_param(request, "page_size", 50, 1, MAX_PAGE_SIZE)
     flt, order = result_filter(request), result_order(request)
+    job = await _require_job(request, job_id)
     message = await require_message(pool, job_id)
-    job = await _require_job(pool, job_id)
     rows = await fetchall(pool, rq.results_page(job_id, flt, order, (page - 1) * page_size, page_size))
     total_results = (await fetchone(pool, rq.filtered_count(job_id, flt)))["n"]
     statistics = await job_statistics(pool, job_id, job["status"], job["statistics"])
@@ -105,7 +108,7 @@ async def job_stats(request: web.Request) -> web.Response:
     """GET /api/v1/batch/{job_id}/stats: computed now while the job runs, stored once it ended."""
     pool = request.app[POOL]
     job_id = parse_job_id(request.match_info["job_id"])
-    job = await _require_job(pool, job_id)
+    job = await _require_job(request, job_id)
     return web.json_response(await job_statistics(pool, job_id, job["status"], job["statistics"]))
 
 
@@ -115,7 +118,9 @@ async def job_history(request: web.Request) -> web.Response:
     status = choice_param(request, "status", JOB_STATUSES, None)
     since, until = time_param(request, "since"), time_param(request, "until")
     before = decode_cursor(request.query.get("cursor"))
-    rows = await fetchall(request.app[POOL], rq.job_history(limit + 1, status, since, until, before))
+    owner = request_owner(request)
+    query = rq.job_history(limit + 1, status, since, until, before, owner, check_owner=owner is not None)
+    rows = await fetchall(request.app[POOL], query)
     more = len(rows) > limit
     rows = rows[:limit]
     return web.json_response({
@@ -146,7 +151,7 @@ async def export_results(request: web.Request) -> web.StreamResponse:
     job_id = parse_job_id(request.match_info["job_id"])
     fmt = choice_param(request, "format", FORMATS, "csv")
     flt, order = result_filter(request), result_order(request)
-    job = await _require_job(pool, job_id)
+    job = await _require_job(request, job_id)
     conn = await psycopg.AsyncConnection.connect(request.app[SETTINGS].sync_database_url,
                                                  row_factory=dict_row)
     try:

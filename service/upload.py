@@ -26,6 +26,7 @@ log = logging.getLogger("chemaudit.upload")
 OPTION_FLAGS = ("include_extended_safety", "include_chembl_alerts", "include_standardization")
 TEXT_FIELDS = ("smiles_column", "name_column") + OPTION_FLAGS
 PIECE = 64 * 1024
+MAX_NAME = 500
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -97,7 +98,8 @@ async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
         await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, owner))
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             while piece := await part.read_chunk(PIECE):
-                total += await _write(copy, job_key, splitter.feed(piece))
+                # In a thread: one gzip piece may expand to megabytes of text to split.
+                total += await _write(copy, job_key, await asyncio.to_thread(splitter.feed, piece))
             total += await _write(copy, job_key, splitter.finish())
         await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,
                                         splitter.bytes_in, total, settings.chunk_size))
@@ -114,5 +116,5 @@ def _columns(fields: dict[str, str]) -> dict:
 
 async def _write(copy, job_key: str, records) -> int:
     for record in records:
-        await copy.write_row((job_key, record.idx, record.name, record.kind, record.text, record.error))
+        await copy.write_row((job_key, record.idx, record.name[:MAX_NAME], record.kind, record.text, record.error))
     return len(records)

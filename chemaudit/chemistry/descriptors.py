@@ -24,7 +24,7 @@ _NUMERIC_ERRORS = (ValueError, RuntimeError, ArithmeticError)
 
 
 @dataclass(frozen=True)
-class Descriptors_:
+class Profile:
     molecular_weight: float
     logp: float
     tpsa: float
@@ -74,7 +74,7 @@ def sa_score(mol: Chem.Mol) -> float | None:
         return None
 
 
-def compute(mol: Chem.Mol, fingerprint: np.ndarray) -> Descriptors_:
+def compute(mol: Chem.Mol, fingerprint: np.ndarray) -> Profile:
     """All descriptors of one (sanitised, H-less) molecule; `fingerprint` is its pattern fingerprint."""
     if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
         mol = Chem.RemoveHs(mol)  # as QED does: kept H atoms (isotopes) must not count as heavy atoms
@@ -86,7 +86,7 @@ def compute(mol: Chem.Mol, fingerprint: np.ndarray) -> Descriptors_:
         qed_value = qed(mol, fingerprint, logp, tpsa, hbd, weight)
     except _NUMERIC_ERRORS:
         qed_value = None
-    return Descriptors_(
+    return Profile(
         molecular_weight=weight, logp=logp, tpsa=tpsa, hbd=hbd, hba=rdMolDescriptors.CalcNumHBA(mol),
         rotatable_bonds=rdMolDescriptors.CalcNumRotatableBonds(mol),
         aromatic_rings=rdMolDescriptors.CalcNumAromaticRings(mol),

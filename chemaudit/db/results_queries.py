@@ -80,12 +80,13 @@ class ResultOrder:
 
 # Pages -----------------------------------------------------------------------------------------
 
-def job_header(job_id: UUID) -> Query:
-    """What the results endpoints need of the job row itself."""
+def job_header(job_id: UUID, owner: str | None = None, check_owner: bool = False) -> Query:
+    """What the results endpoints need of the job row; no row if unknown (or another's job)."""
     return Query(
         "SELECT id, status, filename, format, total, processed, statistics, created_at,"
-        " started_at, finished_at FROM jobs WHERE id = %(id)s",
-        {"id": job_id},
+        " started_at, finished_at FROM jobs"
+        " WHERE id = %(id)s AND (NOT %(check)s OR owner IS NOT DISTINCT FROM %(owner)s)",
+        {"id": job_id, "owner": owner, "check": check_owner},
     )
 
 
@@ -229,9 +230,13 @@ def store_statistics_if_ended(job_id: UUID) -> Query:
 # Job history -----------------------------------------------------------------------------------
 
 def job_history(limit: int, status: str | None = None, since: datetime | None = None,
-                until: datetime | None = None, before: tuple[datetime, UUID] | None = None) -> Query:
+                until: datetime | None = None, before: tuple[datetime, UUID] | None = None,
+                owner: str | None = None, check_owner: bool = False) -> Query:
     """Jobs newest first; `before` is the (created_at, id) of the last job of the previous page."""
     clauses, params = ["TRUE"], {"limit": limit}
+    if check_owner:
+        clauses.append("j.owner IS NOT DISTINCT FROM %(owner)s")
+        params["owner"] = owner
     if status is not None:
         clauses.append("j.status = %(status)s")
         params["status"] = status

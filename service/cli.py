@@ -1,4 +1,8 @@
-"""The `chemaudit` command: serve (all in one), web, worker, migrate."""
+"""The `chemaudit` command.
+
+Server side: serve (all in one), web, worker, migrate, purge, hash-key.
+Client side: submit, watch, status, results, export, cancel, and audit (local, no server).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import sys
 
 from aiohttp import web
 
-from chemaudit.db import migrate
 from chemaudit.settings import Settings
+from service.client import add_client_commands
 from service.logs import setup_logging
 from service.supervisor import WorkerSupervisor
 
@@ -42,6 +46,8 @@ def _child_env(settings: Settings) -> dict[str, str]:
 
 
 def cmd_migrate(args) -> int:
+    from chemaudit.db import migrate
+
     settings = _ensure_database(_settings(args))
     migrate.upgrade(settings.sync_database_url)
     log.info("database migrated to head")
@@ -79,6 +85,7 @@ def cmd_worker(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from chemaudit.db import migrate
     from service.app import create_app
 
     settings = _ensure_database(_settings(args))
@@ -90,6 +97,13 @@ def cmd_serve(args) -> int:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     finally:
         supervisor.stop()
+    return 0
+
+
+def cmd_hash_key(args) -> int:
+    from service.auth import hash_key
+
+    print(hash_key(args.key))
     return 0
 
 
@@ -110,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--port", type=int, default=None)
         if name in ("serve", "worker"):
             p.add_argument("--workers", type=int, default=None, help="worker processes")
+    hash_cmd = sub.add_parser("hash-key", help="print the SHA-256 digest of an API key for CHEMAUDIT_API_KEY_HASHES")
+    hash_cmd.add_argument("key")
+    hash_cmd.set_defaults(func=cmd_hash_key)
+    add_client_commands(sub)
     return parser
 
 

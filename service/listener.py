@@ -46,7 +46,9 @@ class ProgressListener:
         while True:
             try:
                 await self._connect()
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                    asyncpg.InternalClientError, asyncio.TimeoutError) as exc:
+                await self._drop()
                 log.warning("LISTEN connection failed (%s); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff * (1 + random.random() / 2))
                 backoff = min(backoff * 2, 5.0)
@@ -64,9 +66,9 @@ class ProgressListener:
         self._lost.clear()
         conn = await asyncpg.connect(self.dsn, timeout=5,
                                      server_settings={"application_name": "chemaudit-listener"})
+        self._conn = conn  # owned from here on, so a failure below still closes it
         conn.add_termination_listener(lambda _conn: self._lost.set())
         await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
-        self._conn = conn
         self.connected.set()
 
     async def _resync(self) -> None:

@@ -1,19 +1,19 @@
 """Structural alerts from RDKit's FilterCatalog: PAINS and BRENK always, NIH/ZINC and ChEMBL on request.
 
-Catalogs are built once per process. PAINS entries are pre-screened with pattern fingerprints of
-the same SMARTS (RDKit ships them in Data/Pains/wehi_pains.csv, keyed by the entry description).
+Catalogs are built once per process. Every entry is pre-screened with the pattern fingerprint of
+its own query, read back from the entry's serialised form (a SMARTS matcher: name, pickled query
+molecule, minimum and maximum counts). An entry whose query cannot be read that way, or that could
+match with zero hits, is never screened out.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
-import threading
+import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from rdkit import Chem, RDConfig
+from rdkit import Chem
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
 from chemaudit.chemistry.screening import QueryScreen
@@ -34,8 +34,8 @@ _SOURCES = {
 _CRITICAL_WORDS = ("azide", "diazo", "nitroso", "mustard", "epoxide", "acyl_halide", "acid_halide",
                    "acyl_chloride", "isocyanate", "isothiocyanate", "aziridine", "peroxide",
                    "phosphorane", "aldehyde")
-_PAINS_SMARTS = Path(RDConfig.RDDataDir) / "Pains" / "wehi_pains.csv"
-_LOCK = threading.Lock()
+_PICKLE_MAGIC = b"\xef\xbe\xad\xde"  # start of an RDKit molecule pickle
+_COUNTS = re.compile(rb"^ (\d+) (\d+)")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class _Catalog:
     name: str
     owner: FilterCatalog  # keeps the entries' catalog alive
     entries: tuple
-    screen: QueryScreen | None  # None: every entry is tried
+    screen: QueryScreen
 
 
 def catalogs_for(options) -> tuple[str, ...]:
@@ -57,27 +57,32 @@ def catalogs_for(options) -> tuple[str, ...]:
 
 @functools.cache
 def catalog(name: str) -> _Catalog:
-    with _LOCK:
-        params = FilterCatalogParams()
-        for source in _SOURCES[name]:
-            params.AddCatalog(source)
-        built = FilterCatalog(params)
-        entries = tuple(built.GetEntryWithIdx(i) for i in range(built.GetNumEntries()))
-        screen = _pains_screen(entries) if name == "PAINS" else None
-        return _Catalog(name, built, entries, screen)
+    """The named catalog with its screen, built on first use (callers hold the toolkit lock)."""
+    params = FilterCatalogParams()
+    for source in _SOURCES[name]:
+        params.AddCatalog(source)
+    built = FilterCatalog(params)
+    entries = tuple(built.GetEntryWithIdx(i) for i in range(built.GetNumEntries()))
+    return _Catalog(name, built, entries, QueryScreen([entry_query(e) for e in entries]))
 
 
-def _pains_screen(entries: tuple) -> QueryScreen:
-    smarts = {}
-    with _PAINS_SMARTS.open(newline="") as handle:
-        for row in csv.reader(handle):
-            if len(row) >= 2:
-                smarts[row[1].removeprefix("<regId=").removesuffix(">")] = row[0]
-    queries = []
-    for entry in entries:
-        text = smarts.get(entry.GetDescription())
-        queries.append(Chem.MolFromSmarts(text, mergeHs=True) if text else None)
-    return QueryScreen(queries)
+def entry_query(entry) -> Chem.Mol | None:
+    """The query molecule of a one-SMARTS catalog entry that needs at least one hit, else None."""
+    data = entry.Serialize()
+    start = data.find(_PICKLE_MAGIC)
+    if start < 0:
+        return None
+    try:
+        length = int(data[:start].rstrip().rsplit(b" ", 1)[1])
+    except (ValueError, IndexError):
+        return None
+    counts = _COUNTS.match(data[start + length:])
+    if counts is None or int(counts.group(1)) < 1:
+        return None
+    try:
+        return Chem.Mol(data[start : start + length])
+    except (RuntimeError, ValueError):
+        return None
 
 
 def severity_of(rule_name: str) -> str:
@@ -90,10 +95,9 @@ def screen(mol: Chem.Mol, names: tuple[str, ...], fingerprint: np.ndarray) -> di
     found = []
     for name in names:
         cat = catalog(name)
-        indices = cat.screen.candidates(fingerprint) if cat.screen is not None else range(len(cat.entries))
-        for i in indices:
+        for i in cat.screen.candidates(fingerprint):
             entry = cat.entries[i]
-            matches = entry.GetFilterMatches(mol)
+            matches = entry.GetFilterMatches(mol)  # empty when it does not match: one search, not two
             if not matches:
                 continue
             atoms = sorted({int(pair[1]) for match in matches for pair in match.atomPairs})

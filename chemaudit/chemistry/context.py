@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import rdinchi, rdMolDescriptors
+from rdkit.Chem import Descriptors, rdinchi, rdMolDescriptors
 
 from chemaudit.chemistry import screening, stereo, tautomers
 from chemaudit.chemistry.parsing import Parsed
@@ -31,12 +31,38 @@ class MolContext:
         self.parsed = parsed
         self.kind = parsed.kind
         self.mol: Chem.Mol = parsed.mol
-        self.raw: Chem.Mol = parsed.raw
         self.options = options
+
+    @cached_property
+    def raw(self) -> Chem.Mol:
+        """The input graph before sanitisation: explicit H atoms and the input's stereo marks."""
+        if self.parsed.raw is not None:
+            return self.parsed.raw
+        return Chem.MolFromSmiles(self.parsed.text, sanitize=False)
 
     @cached_property
     def canonical_smiles(self) -> str:
         return Chem.MolToSmiles(self.mol)
+
+    @cached_property
+    def atoms(self) -> list[Chem.Atom]:
+        """The atoms of `mol`, fetched once (RDKit's GetAtoms() iterator is pure Python and slow)."""
+        mol = self.mol
+        return [mol.GetAtomWithIdx(i) for i in range(mol.GetNumAtoms())]
+
+    @cached_property
+    def atomic_numbers(self) -> list[int]:
+        return [atom.GetAtomicNum() for atom in self.atoms]
+
+    @cached_property
+    def charges(self) -> list[int]:
+        return [atom.GetFormalCharge() for atom in self.atoms]
+
+    @cached_property
+    def roundtrip_smiles(self) -> str | None:
+        """Canonical SMILES of the canonical SMILES read back; None when it does not read back."""
+        again = Chem.MolFromSmiles(self.canonical_smiles)
+        return None if again is None else Chem.MolToSmiles(again)
 
     @cached_property
     def heavy_atoms(self) -> int:
@@ -70,7 +96,8 @@ class MolContext:
 
     @cached_property
     def inchi(self) -> InchiInfo:
-        options = "-LargeMolecules" if self.mol.GetNumAtoms() > INCHI_ATOM_LIMIT else ""
+        # -AuxNone: the AuxInfo is not used and costs a quarter of the InChI time.
+        options = "-AuxNone -LargeMolecules" if self.mol.GetNumAtoms() > INCHI_ATOM_LIMIT else "-AuxNone"
         inchi, code, message, _log, _aux = rdinchi.MolToInchi(self.mol, options)
         key = rdinchi.InchiToInchiKey(inchi) if inchi else ""
         return InchiInfo(inchi or "", key or "", code, message or "", options)
@@ -85,6 +112,8 @@ class MolContext:
 
     @cached_property
     def stereo_conflicts(self) -> dict:
+        if self.kind == "smiles" and not any(mark in self.parsed.text for mark in "@/\\"):
+            return stereo.no_conflicts()  # a SMILES without @, / or \\ states no stereo to contradict
         return stereo.conflicts(self.raw, self.mol)
 
     @cached_property
@@ -94,18 +123,21 @@ class MolContext:
     @cached_property
     def input_hydrogens(self) -> int:
         """Hydrogen atoms present as atoms in the input graph (an SDF's explicit H, SMILES [H])."""
-        return sum(1 for atom in self.raw.GetAtoms() if atom.GetAtomicNum() == 1)
+        if self.kind == "smiles" and "H" not in self.parsed.text:
+            return 0
+        raw = self.raw
+        return sum(1 for i in range(raw.GetNumAtoms()) if raw.GetAtomWithIdx(i).GetAtomicNum() == 1)
 
     @cached_property
     def net_charge(self) -> int:
-        return sum(atom.GetFormalCharge() for atom in self.mol.GetAtoms())
+        return sum(self.charges)
 
     def molecule_info(self) -> dict:
         mol = self.mol
         return {
             "input_format": self.kind,
             "molecular_formula": rdMolDescriptors.CalcMolFormula(mol),
-            "molecular_weight": round(rdMolDescriptors._CalcMolWt(mol), 2),
+            "molecular_weight": round(Descriptors.MolWt(mol), 2),
             "exact_mass": round(rdMolDescriptors.CalcExactMolWt(mol), 4),
             "num_atoms": mol.GetNumAtoms(),
             "num_heavy_atoms": self.heavy_atoms,

@@ -56,13 +56,14 @@ def qed_alerts(mol: Chem.Mol, fingerprint: np.ndarray) -> int:
     return sum(1 for i in _qed_alert_screen().candidates(fingerprint) if mol.HasSubstructMatch(alerts[i]))
 
 
-def qed(mol: Chem.Mol, fingerprint: np.ndarray, logp: float, tpsa: float, hbd: int, weight: float) -> float:
+def qed(mol: Chem.Mol, fingerprint: np.ndarray, logp: float, tpsa: float, hbd: int, weight: float,
+        rotatable: int) -> float:
     """QED.qed with properties computed as QED.properties does, sharing what is already known."""
     acceptors = sum(len(mol.GetSubstructMatches(p)) for p in QED.Acceptors if mol.HasSubstructMatch(p))
     aromatic = len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)))
     props = QED.QEDproperties(
         MW=weight, ALOGP=logp, HBA=acceptors, HBD=hbd, PSA=tpsa,
-        ROTB=rdMolDescriptors.CalcNumRotatableBonds(mol, rdMolDescriptors.NumRotatableBondsOptions.Strict),
+        ROTB=rotatable,
         AROM=aromatic, ALERTS=qed_alerts(mol, fingerprint))
     return QED.qed(mol, qedProperties=props)
 
@@ -74,21 +75,23 @@ def sa_score(mol: Chem.Mol) -> float | None:
         return None
 
 
-def compute(mol: Chem.Mol, fingerprint: np.ndarray) -> Profile:
-    """All descriptors of one (sanitised, H-less) molecule; `fingerprint` is its pattern fingerprint."""
-    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
-        mol = Chem.RemoveHs(mol)  # as QED does: kept H atoms (isotopes) must not count as heavy atoms
+def compute(mol: Chem.Mol, fingerprint: np.ndarray, has_h_atoms: bool) -> Profile:
+    """All descriptors of one sanitised molecule; `fingerprint` is its pattern fingerprint."""
+    if has_h_atoms:
+        mol = Chem.RemoveHs(mol)  # as QED does: H atoms kept by the reader (isotopes) are not heavy
     weight = Descriptors.MolWt(mol)
     logp = Crippen.MolLogP(mol)
     tpsa = rdMolDescriptors.CalcTPSA(mol)
     hbd = rdMolDescriptors.CalcNumHBD(mol)
+    # QED counts rotatable bonds with the Strict definition, which is also RDKit's default.
+    rotatable = rdMolDescriptors.CalcNumRotatableBonds(mol, rdMolDescriptors.NumRotatableBondsOptions.Strict)
     try:
-        qed_value = qed(mol, fingerprint, logp, tpsa, hbd, weight)
+        qed_value = qed(mol, fingerprint, logp, tpsa, hbd, weight, rotatable)
     except _NUMERIC_ERRORS:
         qed_value = None
     return Profile(
         molecular_weight=weight, logp=logp, tpsa=tpsa, hbd=hbd, hba=rdMolDescriptors.CalcNumHBA(mol),
-        rotatable_bonds=rdMolDescriptors.CalcNumRotatableBonds(mol),
+        rotatable_bonds=rotatable,
         aromatic_rings=rdMolDescriptors.CalcNumAromaticRings(mol),
         fsp3=rdMolDescriptors.CalcFractionCSP3(mol), qed=qed_value, sa_score=sa_score(mol))
 

@@ -8,6 +8,9 @@ from chemaudit.errors import InvalidOption
 
 # Fields that AuditOptions.from_settings copies from chemaudit.settings.Settings.
 GUARD_FIELDS = ("max_input_chars", "max_heavy_atoms", "max_fragments", "max_rings")
+# RDKit's SMILES writer segfaults on a linear chain somewhere between 15,000 and 20,000 atoms
+# (measured with 2026.09.1); no setting may let such a molecule through.
+HEAVY_ATOM_CEILING = 10_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class AuditOptions:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InvalidOption(f"{name} must be a positive integer, got {value!r}")
+        if self.max_heavy_atoms > HEAVY_ATOM_CEILING:
+            raise InvalidOption(f"max_heavy_atoms above {HEAVY_ATOM_CEILING} would let RDKit crash the worker")
 
     @classmethod
     def from_settings(cls, settings, **flags) -> "AuditOptions":

@@ -110,10 +110,19 @@ def _parse_smiles(text: str, options) -> Parsed:
     too_big = _guarded("smiles", guards.estimate_smiles(stripped), options)
     if too_big:
         return too_big
+    # The text counts are exact for SMILES (atoms, dots, ring-closure pairs), so the sanitised read
+    # comes first; the unsanitised graph is only built when needed (failures, stereo marks, [H]).
     with captured() as log:
+        mol = Chem.MolFromSmiles(stripped)
+    if mol is not None:
+        if mol.GetNumAtoms() == 0:
+            return _refuse("smiles", "empty_input", "the structure has no atoms", stripped)
+        return Parsed("smiles", text=stripped, mol=mol, messages=log.lines, size=guards.estimate_graph(mol))
+    with captured() as raw_log:
         raw = Chem.MolFromSmiles(stripped, sanitize=False)
     if raw is None:
-        return _refuse("smiles", "unparseable", log.text or "RDKit could not parse the SMILES", stripped)
+        why = log.text or raw_log.text or "RDKit could not parse the SMILES"
+        return _refuse("smiles", "unparseable", why, stripped)
     return _finish("smiles", stripped, raw, lambda: Chem.MolFromSmiles(stripped), options)
 
 

@@ -9,16 +9,15 @@ Equality with the unscreened results is asserted over RDKit's data sets in the u
 from __future__ import annotations
 
 import numpy as np
-from rdkit import Chem, DataStructs
+from rdkit import Chem
 
 FP_SIZE = 2048
 
 
 def fingerprint_words(mol: Chem.Mol) -> np.ndarray:
     """The molecule's pattern fingerprint as 64-bit words."""
-    bits = np.zeros(FP_SIZE, dtype=np.uint8)
-    DataStructs.ConvertToNumpyArray(Chem.PatternFingerprint(mol, fpSize=FP_SIZE), bits)
-    return np.packbits(bits).view(np.uint64)
+    text = Chem.PatternFingerprint(mol, fpSize=FP_SIZE).ToBitString().encode("ascii")
+    return np.packbits(np.frombuffer(text, dtype=np.uint8) - 48).view(np.uint64)
 
 
 class QueryScreen:

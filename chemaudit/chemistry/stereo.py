@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from rdkit import Chem
 from rdkit.Chem.EnumerateStereoisomers import EnumerateStereoisomers, StereoEnumerationOptions
 
-ENUMERATION_CAP = 32  # isomers listed at most; above it only the bound 2^n is reported
+ENUMERATION_CAP = 16  # isomers enumerated at most (2^n <= cap); above it only the bound 2^n is reported
+# The inversion test writes one canonical SMILES per ring candidate; above this many candidate-atoms
+# (e.g. 40 candidates in a 100-atom molecule) it is skipped and perception is reported as is.
+CONFIRMATION_BUDGET = 4000
 
 _UNDEFINED = (Chem.StereoSpecified.Unspecified, Chem.StereoSpecified.Unknown)
 _DIRECTIONAL = (Chem.BondDir.ENDUPRIGHT, Chem.BondDir.ENDDOWNRIGHT)
@@ -49,9 +52,11 @@ def analyse(mol: Chem.Mol, canonical_smiles: str, cap: int = ENUMERATION_CAP) ->
         elif element.type == Chem.StereoType.Bond_Double:
             (out.undefined_bonds if undefined else out.specified_bonds).append(element.centeredOn)
     in_ring = [a for a in candidates if mol.GetAtomWithIdx(a).IsInRing()]
-    if in_ring:
+    if in_ring and len(in_ring) * mol.GetNumAtoms() <= CONFIRMATION_BUDGET:
         out.confirmed_by = "inversion"
         out.not_stereogenic = _not_stereogenic(mol, in_ring)
+    elif in_ring:
+        out.confirmed_by = "perception (too many ring candidates to confirm)"
     real = set(candidates) - set(out.not_stereogenic)
     out.undefined_atoms = sorted(real)
     _enumerate(mol, canonical_smiles, out, cap)
@@ -70,13 +75,15 @@ def _enumerate(mol: Chem.Mol, canonical_smiles: str, out: StereoAnalysis, cap: i
     work = Chem.Mol(mol)
     for idx in out.not_stereogenic:  # pin them so the enumerator leaves them alone
         work.GetAtomWithIdx(idx).SetChiralTag(Chem.ChiralType.CHI_TETRAHEDRAL_CW)
-    options = StereoEnumerationOptions(onlyUnassigned=True, unique=True, tryEmbedding=False,
+    # unique=False: the enumerator would write each isomer's SMILES to drop duplicates, and so do
+    # we (after unpinning); doing it once halves the cost.
+    options = StereoEnumerationOptions(onlyUnassigned=True, unique=False, tryEmbedding=False,
                                        maxIsomers=cap)
     seen = set()
     for isomer in EnumerateStereoisomers(work, options=options):
         for idx in out.not_stereogenic:
             isomer.GetAtomWithIdx(idx).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
-        seen.add(Chem.MolToSmiles(isomer))
+        seen.add(_canonical_isomer(isomer))
     out.isomer_smiles = sorted(seen)
     out.isomer_count = len(seen)
 
@@ -101,13 +108,17 @@ def _canonical_isomer(mol: Chem.Mol) -> str:
     return Chem.MolToSmiles(mol)
 
 
+def no_conflicts() -> dict:
+    return {"dropped_atoms": [], "dropped_bonds": [], "count": 0}
+
+
 def conflicts(raw: Chem.Mol, mol: Chem.Mol) -> dict:
     """Stereo written in the input that RDKit had to drop: contradictory or on non-stereogenic sites."""
     tagged = [a.GetIdx() for a in raw.GetAtoms() if a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED]
     directed = [b.GetIdx() for b in raw.GetBonds()
                 if b.GetBondType() == Chem.BondType.DOUBLE and _both_ends_directed(b)]
     if not tagged and not directed:
-        return {"dropped_atoms": [], "dropped_bonds": [], "count": 0}
+        return no_conflicts()
     mapping = _raw_to_mol(raw, mol)
     dropped_atoms, dropped_bonds, unmapped = [], [], 0
     for idx in tagged:

@@ -107,25 +107,28 @@ def filtered_count(job_id: UUID, flt: ResultFilter) -> Query:
 # Exports ---------------------------------------------------------------------------------------
 
 # One flat row per molecule (CSV, TSV, XLSX, SDF data items), extracted in SQL so the export
-# never parses the full detail document in Python.
+# never parses the full detail document in Python. `d` is the detail read once per row: every
+# `r.detail -> ...` would fetch and decompress the whole TOASTed document again (OFFSET 0 keeps
+# the planner from folding the lateral subquery back into those expressions).
+_ONE_DETAIL = " CROSS JOIN LATERAL (SELECT r.detail || '{}'::jsonb AS d OFFSET 0) x"
 _FLAT_SELECT = (
     "r.idx, r.name, r.smiles, r.canonical_smiles, r.inchikey,"
-    " r.detail #>> '{validation,inchi}' AS inchi,"
-    " r.detail #>> '{validation,molecule_info,molecular_formula}' AS molecular_formula,"
-    " CASE WHEN jsonb_typeof(r.detail #> '{validation,molecule_info,molecular_weight}') = 'number'"
-    "   THEN (r.detail #> '{validation,molecule_info,molecular_weight}')::float8 END AS molecular_weight,"
+    " x.d #>> '{validation,inchi}' AS inchi,"
+    " x.d #>> '{validation,molecule_info,molecular_formula}' AS molecular_formula,"
+    " CASE WHEN jsonb_typeof(x.d #> '{validation,molecule_info,molecular_weight}') = 'number'"
+    "   THEN (x.d #> '{validation,molecule_info,molecular_weight}')::float8 END AS molecular_weight,"
     " r.status, r.error, r.score, r.ml_score, r.qed, r.sa_score, r.lipinski_passed,"
     " r.issue_count, r.failed_checks, r.alert_count, r.alert_catalogs,"
-    " jsonb_path_query_array(r.detail, '$.alerts.alerts[*].rule_name') AS alert_names"
+    " jsonb_path_query_array(x.d, '$.alerts.alerts[*].rule_name') AS alert_names"
 )
 
 # The ChemAudit result item, built as json (not jsonb) so its keys keep the documented order,
 # and sent as text so the export passes it through without parsing it.
 _ITEM_SELECT = (
     "r.idx, json_build_object('index', r.idx, 'name', r.name, 'smiles', r.smiles,"
-    " 'status', r.status, 'error', r.error, 'validation', r.detail -> 'validation',"
-    " 'alerts', r.detail -> 'alerts', 'scoring', r.detail -> 'scoring',"
-    " 'standardization', r.detail -> 'standardization')::text AS item_json"
+    " 'status', r.status, 'error', r.error, 'validation', x.d -> 'validation',"
+    " 'alerts', x.d -> 'alerts', 'scoring', x.d -> 'scoring',"
+    " 'standardization', x.d -> 'standardization')::text AS item_json"
 )
 
 EXPORT_SHAPES = ("flat", "item", "sdf")
@@ -135,12 +138,12 @@ def export_rows(job_id: UUID, flt: ResultFilter, order: ResultOrder, shape: str)
     """Every matching result, for a server-side cursor. `shape`: flat | item | sdf."""
     where, params = flt.where(job_id)
     if shape == "flat":
-        select, joins = _FLAT_SELECT, ""
+        select, joins = _FLAT_SELECT, _ONE_DETAIL
     elif shape == "item":
-        select, joins = _ITEM_SELECT, ""
+        select, joins = _ITEM_SELECT, _ONE_DETAIL
     elif shape == "sdf":
         select = _FLAT_SELECT + ", i.kind AS input_kind, i.text AS input_text"
-        joins = " LEFT JOIN job_inputs i ON i.job_id = r.job_id AND i.idx = r.idx"
+        joins = _ONE_DETAIL + " LEFT JOIN job_inputs i ON i.job_id = r.job_id AND i.idx = r.idx"
     else:
         raise ValueError(f"unknown export shape {shape!r}")
     return Query(f"SELECT {select} FROM results r{joins} WHERE {where} ORDER BY {order.sql()}", params)
@@ -155,8 +158,8 @@ base AS (
   SELECT count(*) AS total,
     count(*) FILTER (WHERE status = 'success') AS successful,
     count(*) FILTER (WHERE status = 'error') AS errors,
-    round(avg(score) FILTER (WHERE status = 'success'), 1)::float8 AS avg_score,
-    round(avg(ml_score) FILTER (WHERE status = 'success'), 1)::float8 AS avg_ml,
+    round(avg(score) FILTER (WHERE status = 'success')::numeric, 1)::float8 AS avg_score,
+    round(avg(ml_score) FILTER (WHERE status = 'success')::numeric, 1)::float8 AS avg_ml,
     round(avg(qed) FILTER (WHERE status = 'success')::numeric, 2)::float8 AS avg_qed,
     round(avg(sa_score) FILTER (WHERE status = 'success')::numeric, 1)::float8 AS avg_sa,
     round(100.0 * count(*) FILTER (WHERE status = 'success' AND lipinski_passed)

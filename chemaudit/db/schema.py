@@ -110,7 +110,7 @@ results = Table(
     Column("inchikey", Text, nullable=True),
     Column("qed", Float, nullable=True),
     Column("sa_score", Float, nullable=True),
-    Column("ml_score", SmallInteger, nullable=True),
+    Column("ml_score", Float, nullable=True),
     Column("lipinski_passed", Boolean, nullable=True),
     Column("issue_count", SmallInteger, nullable=False, server_default="0"),
     Column("alert_count", SmallInteger, nullable=False, server_default="0"),

@@ -95,7 +95,7 @@ def upgrade() -> None:
     sa.Column('inchikey', sa.Text(), nullable=True),
     sa.Column('qed', sa.Float(), nullable=True),
     sa.Column('sa_score', sa.Float(), nullable=True),
-    sa.Column('ml_score', sa.SmallInteger(), nullable=True),
+    sa.Column('ml_score', sa.Float(), nullable=True),
     sa.Column('lipinski_passed', sa.Boolean(), nullable=True),
     sa.Column('issue_count', sa.SmallInteger(), server_default='0', nullable=False),
     sa.Column('alert_count', sa.SmallInteger(), server_default='0', nullable=False),

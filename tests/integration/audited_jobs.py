@@ -9,6 +9,10 @@ their own.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import threading
 import uuid
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from tests.support.molecules import nci_smiles
 # Records no toolkit can read, spread through the real molecules as they would be in a real file.
 UNREADABLE = ("C1CC", "not_a_smiles", "CC(=O", "c1cccc1", "[Xx]C", "C%", "CC))C", "C1=CC=CC=C", "Q", "C(C")
 
+REPO = Path(__file__).resolve().parents[2]
 RESULT_FIELDS = ("idx, name, smiles, status, error, score, canonical_smiles, inchikey, qed, sa_score,"
                  " ml_score, lipinski_passed, issue_count, alert_count, failed_checks, alert_catalogs")
 
@@ -78,12 +83,49 @@ def run_pipeline(settings: Settings, path: Path, timeout: float = 600, **fields)
     return outcome["job_id"]
 
 
-def audit_files(settings: Settings, files: list[tuple[Path, dict]], threads: int = 2) -> list[str]:
-    worker = InProcessWorker(settings, threads=threads).start()
+class WorkerProcesses:
+    """Real `dramatiq tasks.worker` processes (the CLI's workers), one per CPU the audit may use."""
+
+    def __init__(self, settings: Settings, count: int):
+        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        env = dict(os.environ, PYTHONPATH=path, CHEMAUDIT_DATABASE_URL=settings.database_url,
+                   CHEMAUDIT_CHUNK_SIZE=str(settings.chunk_size),
+                   CHEMAUDIT_COMMIT_INTERVAL=str(settings.commit_interval),
+                   CHEMAUDIT_EVENT_MIN_INTERVAL=str(settings.event_min_interval))
+        command = [sys.executable, "-m", "dramatiq", "tasks.worker", "--processes", "1",
+                   "--threads", "1", "--queues", "chemaudit"]
+        self.processes = [subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL) for _ in range(count)]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def audit_files(settings: Settings, files: list[tuple[Path, dict]], processes: int = 0) -> list[str]:
+    """Audit each file in turn: with `processes`, by that many worker processes, else by
+    worker threads inside this process."""
+    worker = WorkerProcesses(settings, processes) if processes else InProcessWorker(settings, threads=2).start()
     try:
         return [run_pipeline(settings, path, **fields) for path, fields in files]
     finally:
         worker.stop()
+
+
+def run_one_chunk(settings: Settings, job_id: str, chunk_no: int) -> None:
+    """Audit one chunk of a job right here, with the workers' own chunk runner."""
+    from psycopg_pool import ConnectionPool
+
+    from tasks.chunk_runner import ChunkRunner
+
+    with ConnectionPool(settings.sync_database_url, min_size=1, max_size=2) as pool:
+        ChunkRunner(pool, settings).run(uuid.UUID(job_id), chunk_no)
 
 
 def result_rows(database_url: str, job_id: str) -> list[dict]:
@@ -144,7 +186,8 @@ def nci_5k_job(pg_admin_url, template_database, tmp_path_factory):
             url = pg.create_database(pg_admin_url, name, template=template_database)
             settings = job_settings(url)
             path = write_nci_csv(tmp_path_factory.mktemp("nci5k") / "nci_5k.csv", 5_000)
-            _Shared.job = AuditedJob(url, settings, audit_files(settings, [(path, {})])[0])
+            # Two worker processes: the chemistry holds the GIL, so threads would not run in parallel.
+            _Shared.job = AuditedJob(url, settings, audit_files(settings, [(path, {})], processes=2)[0])
             _Shared.database = name
     yield _Shared.job
     with _Shared.lock:  # session teardown: after every module that used it

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings):
+async def client(settings, aiohttp_client):
+    # `settings` first: its database must outlive the app, so it is set up before the client.
     return await aiohttp_client(create_app(settings))
 
 

@@ -13,7 +13,11 @@ import psycopg
 import pytest
 
 from service.app import create_app
-from tests.integration.audited_jobs import nci_5k_job, result_rows  # noqa: F401 (fixture)
+from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
+    nci_5k_job, result_rows, run_one_chunk, write_nci_csv,
+)
+from tests.integration.helpers import upload, wait_for_status
+from tests.support.molecules import write_csv
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +119,10 @@ async def test_each_sort_matches_a_recomputation(client, nci_5k_job, rows, sort_
         body = await get_page(client, nci_5k_job.job_id, page=page, page_size=100, sort_by=sort_by,
                               sort_dir=sort_dir)
         assert [item["index"] for item in body["results"]] == order[(page - 1) * 100:page * 100]
-    # The export orders the same way: the whole order, in one request.
+    if sort_dir == "asc" and sort_by != "index":
+        return
+    # The whole order, in one request: the export sorts the same way (desc is where missing
+    # values and ties are easiest to get wrong).
     response = await client.get(f"/api/v1/batch/{nci_5k_job.job_id}/export",
                                 params={"format": "csv", "sort_by": sort_by, "sort_dir": sort_dir})
     table = list(csv.reader(io.StringIO(await response.text(), newline="")))
@@ -232,21 +239,10 @@ async def own_client(aiohttp_client, settings):
     return await aiohttp_client(create_app(settings))
 
 
-def run_one_chunk(settings, job_id: str, chunk_no: int) -> None:
-    from psycopg_pool import ConnectionPool
-
-    from tasks.chunk_runner import ChunkRunner
-
-    with ConnectionPool(settings.sync_database_url, min_size=1, max_size=2) as pool:
-        ChunkRunner(pool, settings).run(uuid.UUID(job_id), chunk_no)
-
-
 async def test_partial_results_and_statistics_while_the_job_runs(own_client, settings, start_worker,
                                                                   tmp_path, database_url):
-    from tests.integration.audited_jobs import write_nci_csv
-    from tests.integration.helpers import upload, wait_for_status
 
-    job_id = (await upload(own_client, write_nci_csv(tmp_path / "nci.csv", 300)))["job_id"]
+    job_id = (await upload(own_client, write_nci_csv(tmp_path / "nci.csv", 150)))["job_id"]
     run_one_chunk(settings, job_id, 1)  # one chunk of 50 audited, by the real chunk runner
     body = await get_page(own_client, job_id, page_size=100)
     assert body["status"] == "processing" and body["total_results"] == 50
@@ -257,16 +253,13 @@ async def test_partial_results_and_statistics_while_the_job_runs(own_client, set
     start_worker()
     await wait_for_status(own_client, job_id, lambda b: b["status"] == "complete")
     stats = await (await own_client.get(f"/api/v1/batch/{job_id}/stats")).json()
-    assert stats["total"] == 310 and stats["errors"] >= 10 and stats["molecules_per_second"] > 0
+    assert stats["total"] == 160 and stats["errors"] >= 10 and stats["molecules_per_second"] > 0
     with psycopg.connect(database_url) as conn:
         stored = conn.execute("SELECT statistics FROM jobs WHERE id = %s", (job_id,)).fetchone()[0]
     assert stored == stats
 
 
 async def test_job_history_newest_first_filtered_and_paged(own_client, settings, tmp_path):
-    from tests.integration.helpers import upload
-    from tests.support.molecules import write_csv
-
     ids = []
     for n in range(4):
         ids.append((await upload(own_client, write_csv(tmp_path / f"batch_{n}.csv", 10 + n)))["job_id"])

@@ -32,7 +32,9 @@ class InputTooLarge(Check):
         failure = _failure(ctx, self.name)
         if failure:
             return Outcome(False, f"Input too large to audit: {failure.message}", details=failure.details)
-        details = {**ctx.parsed.size.as_details(), "limits": guards.limits(ctx.options)}
+        details = {"limits": guards.limits(ctx.options)}
+        if ctx.parsed.size.exact:
+            details.update(ctx.parsed.size.as_details())
         return Outcome(True, "Input is within the size limits", details=details)
 
 
@@ -47,10 +49,10 @@ class Parsability(Check):
         if failure:
             details = {"reason": failure.reason, "input_format": ctx.parsed.kind}
             return Outcome(False, f"Input could not be parsed: {failure.error}", details=details)
-        raw = ctx.parsed.raw
+        mol = ctx.mol if ctx.mol is not None else ctx.parsed.raw
         return Outcome(True, "Molecule successfully parsed",
-                       details={"input_format": ctx.parsed.kind, "num_atoms": raw.GetNumAtoms(),
-                                "num_bonds": raw.GetNumBonds()})
+                       details={"input_format": ctx.parsed.kind, "num_atoms": mol.GetNumAtoms(),
+                                "num_bonds": mol.GetNumBonds()})
 
 
 class Sanitization(Check):
@@ -99,7 +101,7 @@ class Aromaticity(Check):
                            [a for p in problems for a in p["atoms"]], {"issues": messages})
         if ctx.parsed.failure is not None:
             return Outcome(True, "No kekulization problem found")
-        aromatic = sum(1 for atom in ctx.mol.GetAtoms() if atom.GetIsAromatic())
+        aromatic = sum(1 for atom in ctx.atoms if atom.GetIsAromatic())
         if not aromatic:
             return Outcome(True, "No aromatic atoms present", details={"aromatic_atoms": 0})
         return Outcome(True, "Aromatic rings kekulize successfully", details={"aromatic_atoms": aromatic})

@@ -46,7 +46,7 @@ class HypervalentAtoms(Check):
 
     def check(self, ctx) -> Outcome:
         found = []
-        for atom in ctx.mol.GetAtoms():
+        for atom in ctx.atoms:
             if atom.GetAtomicNum() in METALS:
                 continue
             normal = _octet_valence(atom)
@@ -76,7 +76,7 @@ class PolymerDetection(Check):
         types = [sg.GetProp("TYPE") for sg in Chem.GetMolSubstanceGroups(mol) if sg.HasProp("TYPE")]
         polymer_types = sorted({t for t in types if t.upper() in POLYMER_SGROUPS})
         weight = Descriptors.MolWt(mol)
-        dummies = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+        dummies = [i for i, z in enumerate(ctx.atomic_numbers) if z == 0]
         details = {"has_sgroup_markers": bool(polymer_types), "sgroup_types": types,
                    "molecular_weight": round(weight, 2), "exceeds_mw_threshold": weight > POLYMER_MW,
                    "has_dummy_atoms": bool(dummies), "dummy_atom_count": len(dummies)}
@@ -131,8 +131,8 @@ class ChargedSpecies(Check):
     explanation = "Whether atoms carry formal charges; net charge and zwitterions reported"
 
     def check(self, ctx) -> Outcome:
-        charged = [{"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "charge": a.GetFormalCharge()}
-                   for a in ctx.mol.GetAtoms() if a.GetFormalCharge()]
+        charged = [{"atom_idx": i, "symbol": ctx.atoms[i].GetSymbol(), "charge": q}
+                   for i, q in enumerate(ctx.charges) if q]
         positive = [c for c in charged if c["charge"] > 0]
         negative = [c for c in charged if c["charge"] < 0]
         net = ctx.net_charge
@@ -154,8 +154,8 @@ class ExplicitHydrogenAudit(Check):
 
     def check(self, ctx) -> Outcome:
         counted = [{"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "explicit_h_count": a.GetNumExplicitHs()}
-                   for a in ctx.mol.GetAtoms() if a.GetAtomicNum() != 1 and a.GetNumExplicitHs()]
-        kept = sum(1 for a in ctx.mol.GetAtoms() if a.GetAtomicNum() == 1)
+                   for a in ctx.atoms if a.GetAtomicNum() != 1 and a.GetNumExplicitHs()]
+        kept = ctx.atomic_numbers.count(1)
         drawn = ctx.input_hydrogens
         details = {"h_atom_object_count": drawn, "has_h_atom_objects": bool(drawn),
                    "h_atoms_kept": kept, "atoms_with_explicit_h": counted[:50],

@@ -67,24 +67,26 @@ class InorganicFilter(Check):
 
     def check(self, ctx) -> Outcome:
         counts: dict[str, int] = {}
-        metals = []
-        for atom in ctx.mol.GetAtoms():
+        for atom in ctx.atoms:
             counts[atom.GetSymbol()] = counts.get(atom.GetSymbol(), 0) + 1
-            if atom.GetAtomicNum() in METALS:
-                metals.append({"atom_idx": atom.GetIdx(), "symbol": atom.GetSymbol()})
+        metals = [i for i, z in enumerate(ctx.atomic_numbers) if z in METALS]
         has_carbon = "C" in counts
+        bonded = [i for i in metals if any(n.GetAtomicNum() == 6 for n in ctx.atoms[i].GetNeighbors())]
         details = {"has_carbon": has_carbon, "is_inorganic": not has_carbon,
-                   "is_organometallic": has_carbon and bool(metals), "metal_atoms": metals,
+                   "is_organometallic": bool(bonded),
+                   "metal_atoms": [{"atom_idx": i, "symbol": ctx.atoms[i].GetSymbol(),
+                                    "bonded_to_carbon": i in bonded} for i in metals],
                    "element_counts": counts}
         elements = ", ".join(f"{symbol}({n})" for symbol, n in counts.items())
-        affected = [m["atom_idx"] for m in metals]
         if not has_carbon:
             return Outcome(False, f"Molecule is inorganic: no carbon atoms. Elements: {elements}.",
-                           affected, details, severity=ERROR)
+                           metals, details, severity=ERROR)
         if metals:
-            symbols = ", ".join(sorted({m["symbol"] for m in metals}))
-            return Outcome(False, f"Molecule is organometallic: contains metal(s) {symbols} alongside "
-                           f"carbon. Elements: {elements}.", affected, details, severity=WARNING)
+            symbols = ", ".join(sorted({ctx.atoms[i].GetSymbol() for i in metals}))
+            kind = ("organometallic: metal-carbon bond(s)" if bonded
+                    else "a metal compound or salt: no metal-carbon bond")
+            return Outcome(False, f"Molecule contains metal(s) {symbols} alongside carbon ({kind}). "
+                           f"Elements: {elements}.", metals, details, severity=WARNING)
         return Outcome(True, "Molecule is organic (contains carbon, no metals)", details=details)
 
 
@@ -96,7 +98,7 @@ class RadicalDetection(Check):
 
     def check(self, ctx) -> Outcome:
         radicals = [{"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "num_radical_electrons":
-                     a.GetNumRadicalElectrons()} for a in ctx.mol.GetAtoms() if a.GetNumRadicalElectrons()]
+                     a.GetNumRadicalElectrons()} for a in ctx.atoms if a.GetNumRadicalElectrons()]
         total = sum(r["num_radical_electrons"] for r in radicals)
         details = {"radical_atoms": radicals, "total_radical_electrons": total}
         if not radicals:
@@ -115,7 +117,7 @@ class IsotopeLabelDetection(Check):
 
     def check(self, ctx) -> Outcome:
         labelled = []
-        for atom in ctx.mol.GetAtoms():
+        for atom in ctx.atoms:
             if atom.GetIsotope():
                 key = (atom.GetAtomicNum(), atom.GetIsotope())
                 labelled.append({"atom_idx": atom.GetIdx(), "symbol": atom.GetSymbol(),

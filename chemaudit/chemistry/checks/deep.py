@@ -29,6 +29,9 @@ class TautomerDetection(Check):
         if t.is_canonical_form is False:
             return Outcome(False, f"Molecule has {count} tautomeric form(s). Is not the canonical tautomer.",
                            details=details)
+        if t.is_canonical_form is None:
+            return Outcome(True, f"Molecule has {count} tautomeric forms (enumeration capped; canonical "
+                           "form not judged).", details=details)
         return Outcome(True, f"Molecule has {count} tautomeric form(s). Is the canonical tautomer.",
                        details=details)
 
@@ -46,8 +49,8 @@ class AromaticSystemValidation(Check):
             if len(ring) not in (5, 6) and all(mol.GetAtomWithIdx(i).GetIsAromatic() for i in ring):
                 unusual.append({"ring_size": len(ring), "atom_indices": list(ring)})
                 affected.update(ring)
-        for atom in mol.GetAtoms():
-            if atom.GetIsAromatic() and atom.GetFormalCharge():
+        for atom, charge in zip(ctx.atoms, ctx.charges):
+            if charge and atom.GetIsAromatic():
                 usual = (atom.GetAtomicNum(), atom.GetFormalCharge()) in _ACCEPTED_CHARGED_AROMATIC
                 charged.append({"atom_idx": atom.GetIdx(), "symbol": atom.GetSymbol(),
                                 "charge": atom.GetFormalCharge(), "usual": usual})

@@ -58,7 +58,7 @@ class ConflictingStereo(Check):
     def check(self, ctx) -> Outcome:
         found = ctx.stereo_conflicts
         if not found["count"]:
-            return Outcome(True, "No stereochemistry conflicts detected")
+            return Outcome(True, "No stereochemistry conflicts detected", details=found)
         atoms = found["dropped_atoms"] + [a for pair in found["dropped_bonds"] for a in pair]
         parts = []
         if found["dropped_atoms"]:
@@ -89,6 +89,9 @@ class StereoisomerEnumeration(Check):
             return Outcome(True, message, details=details)
         count = (f"{s.isomer_count} stereoisomer(s) enumerated" if s.isomer_count is not None
                  else f"up to {s.max_possible} stereoisomers (not enumerated, above the cap of {ENUMERATION_CAP})")
+        atoms = list(s.undefined_atoms)
+        for idx in s.undefined_bonds:
+            bond = ctx.mol.GetBondWithIdx(idx)
+            atoms += [bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()]
         return Outcome(False, f"{plural(len(s.undefined_atoms), 'undefined stereocenter')} and "
-                       f"{plural(len(s.undefined_bonds), 'undefined double bond')}: {count}.",
-                       s.undefined_atoms, details)
+                       f"{plural(len(s.undefined_bonds), 'undefined double bond')}: {count}.", atoms, details)

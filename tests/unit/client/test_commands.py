@@ -1,0 +1,50 @@
+"""The client commands' arguments: what each becomes on the wire, and where the server comes from."""
+
+from __future__ import annotations
+
+import argparse
+
+from service.client import DEFAULT_SERVER, add_client_commands
+from service.client.commands import filter_params, upload_fields
+from service.upload import OPTION_FLAGS
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="chemaudit")
+    add_client_commands(root.add_subparsers(dest="command", required=True))
+    return root
+
+
+def test_upload_flags_become_the_servers_form_fields():
+    args = parser().parse_args(["submit", "f.csv", "--smiles-column", "smi", "--name-column", "id",
+                                "--extended-safety", "--chembl-alerts", "--standardize", "--watch"])
+    fields = upload_fields(args)
+    assert fields == {"smiles_column": "smi", "name_column": "id", **{flag: "true" for flag in OPTION_FLAGS}}
+    assert upload_fields(parser().parse_args(["submit", "f.sdf"])) == {}
+
+
+def test_filters_are_sent_only_when_given():
+    args = parser().parse_args(["results", "j", "--status-filter", "error", "--min-score", "10",
+                                "--sort-by", "score", "--sort-dir", "desc"])
+    assert filter_params(args) == {"status_filter": "error", "min_score": "10", "sort_by": "score",
+                                   "sort_dir": "desc"}
+    assert filter_params(parser().parse_args(["export", "j"])) == {}
+
+
+def test_server_and_key_come_from_flags_else_the_environment(monkeypatch):
+    monkeypatch.delenv("CHEMAUDIT_SERVER", raising=False)
+    monkeypatch.delenv("CHEMAUDIT_API_KEY", raising=False)
+    args = parser().parse_args(["status", "j"])
+    assert args.server == DEFAULT_SERVER == "http://localhost:8001" and args.api_key is None
+    monkeypatch.setenv("CHEMAUDIT_SERVER", "http://audit:9000")
+    monkeypatch.setenv("CHEMAUDIT_API_KEY", "k1")
+    args = parser().parse_args(["cancel", "j"])
+    assert (args.server, args.api_key) == ("http://audit:9000", "k1")
+    assert parser().parse_args(["watch", "j", "--server", "http://x"]).server == "http://x"
+
+
+def test_every_command_is_there():
+    root = parser()
+    for argv in (["submit", "f"], ["watch", "j"], ["status", "j"], ["results", "j"], ["export", "j"],
+                 ["cancel", "j"], ["audit", "f", "-o", "o.csv"]):
+        assert callable(root.parse_args(argv).func)

@@ -42,6 +42,11 @@ class Settings:
     max_heavy_atoms: int = 1_000
     max_fragments: int = 200
     max_rings: int = 200
+    molecule_timeout: float = 60.0  # per-molecule budget; past it the record is retried in isolation
+
+    # Fault drills: a record whose text contains a marker crashes (SIGSEGV) or hangs the toolkit.
+    fault_crash_marker: str = ""
+    fault_hang_marker: str = ""
 
     # WebSockets.
     ws_queue_size: int = 256
@@ -52,6 +57,8 @@ class Settings:
     # Access control: comma-separated SHA-256 hex digests of accepted API keys (empty: open).
     api_key_hashes: str = ""
     upload_rate_per_minute: int = 60
+
+    retention: str = ""  # e.g. "30d": default age for `chemaudit purge`; empty keeps everything
 
     log_json: bool = False
 

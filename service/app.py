@@ -17,6 +17,7 @@ from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_LIMITER
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
 from service.progress_source import current_message
+from service.results_api import setup_results_routes
 from service.rate_limit import RateLimiter
 
 log = logging.getLogger("chemaudit.app")
@@ -27,12 +28,12 @@ API = "/api/v1"
 def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{API}/batch/upload", upload.upload)
     app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
-    app.router.add_get(f"{API}/batch/{{job_id}}", jobs.job_results)
     app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
     app.router.add_post(f"{API}/validate", validate.validate_one)
     app.router.add_get(f"{API}/checks", validate.list_checks)
     app.router.add_get(f"{API}/health", health.health)
     app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
+    setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
 
 
 async def _database(app: web.Application):

@@ -100,6 +100,27 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _age(text: str) -> float:
+    from service.purge import parse_age
+
+    try:
+        return parse_age(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_purge(args) -> int:
+    from service.purge import parse_age, run_purge
+
+    settings = _ensure_database(_settings(args))
+    older_than = args.older_than or (parse_age(settings.retention) if settings.retention else None)
+    if older_than is None:
+        raise SystemExit("chemaudit purge needs --older-than (e.g. 30d) or CHEMAUDIT_RETENTION.")
+    deleted = run_purge(settings.sync_database_url, older_than, args.batch_size)
+    log.info("purged %d jobs", deleted)
+    return 0
+
+
 def cmd_hash_key(args) -> int:
     from service.auth import hash_key
 
@@ -115,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("web", cmd_web, "run one web node against CHEMAUDIT_DATABASE_URL"),
         ("worker", cmd_worker, "run worker processes against CHEMAUDIT_DATABASE_URL"),
         ("migrate", cmd_migrate, "apply database migrations"),
+        ("purge", cmd_purge, "delete jobs that ended longer ago than --older-than, with all their rows"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.set_defaults(func=func)
@@ -122,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("serve", "web"):
             p.add_argument("--host", default=None)
             p.add_argument("--port", type=int, default=None)
+        if name == "purge":
+            p.add_argument("--older-than", dest="older_than", type=_age, default=None)
+            p.add_argument("--batch-size", dest="batch_size", type=int, default=5000)
         if name in ("serve", "worker"):
             p.add_argument("--workers", type=int, default=None, help="worker processes")
     hash_cmd = sub.add_parser("hash-key", help="print the SHA-256 digest of an API key for CHEMAUDIT_API_KEY_HASHES")

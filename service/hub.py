@@ -18,8 +18,9 @@ log = logging.getLogger("chemaudit.hub")
 class Subscriber:
     """One socket's view of one job (or of every job, for dashboards)."""
 
-    def __init__(self, job_id: str | None, queue_size: int, after_seq: int = 0):
+    def __init__(self, job_id: str | None, queue_size: int, after_seq: int = 0, address: str = ""):
         self.job_id = job_id
+        self.address = address
         self.queue: asyncio.Queue[dict | None] = asyncio.Queue(maxsize=queue_size)
         self.last_seq: dict[str, int] = defaultdict(int)
         if job_id is not None:
@@ -52,14 +53,19 @@ class Hub:
     def __init__(self) -> None:
         self._by_job: dict[str, set[Subscriber]] = defaultdict(set)
         self._firehose: set[Subscriber] = set()
+        self._per_address: dict[str, int] = defaultdict(int)
 
     def subscribe(self, subscriber: Subscriber) -> None:
+        self._per_address[subscriber.address] += 1
         if subscriber.job_id is None:
             self._firehose.add(subscriber)
         else:
             self._by_job[subscriber.job_id].add(subscriber)
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._per_address[subscriber.address] -= 1
+        if self._per_address[subscriber.address] <= 0:
+            del self._per_address[subscriber.address]
         if subscriber.job_id is None:
             self._firehose.discard(subscriber)
             return
@@ -77,6 +83,9 @@ class Hub:
 
     def watched_jobs(self) -> list[str]:
         return list(self._by_job)
+
+    def count_address(self, address: str) -> int:
+        return self._per_address.get(address, 0)
 
     def count(self, job_id: str | None = None) -> int:
         if job_id is None:

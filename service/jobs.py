@@ -1,21 +1,15 @@
-"""Job endpoints: progress status, one page of results, cancel."""
+"""Job endpoints: progress status and cancel (results live in results_api)."""
 
 from __future__ import annotations
-
-import math
 
 from aiohttp import web
 
 from chemaudit.db import queries as q
 from chemaudit.errors import InvalidOption
-from chemaudit.result_rows import to_item
-from service.db import fetchall, fetchone, run
+from service.db import run
 from service.auth import request_owner
 from service.keys import POOL
 from service.progress_source import parse_job_id, require_message
-
-MAX_PAGE_SIZE = 100
-
 
 def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
@@ -33,26 +27,6 @@ def int_param(request: web.Request, name: str, default: int, low: int, high: int
 async def job_status(request: web.Request) -> web.Response:
     job_id = parse_job_id(request.match_info["job_id"])
     return web.json_response(await require_message(request.app[POOL], job_id, request_owner(request)))
-
-
-async def job_results(request: web.Request) -> web.Response:
-    pool = request.app[POOL]
-    job_id = parse_job_id(request.match_info["job_id"])
-    page = int_param(request, "page", 1, 1, 10_000_000)
-    page_size = int_param(request, "page_size", 50, 1, MAX_PAGE_SIZE)
-    message = await require_message(pool, job_id, request_owner(request))
-    rows = await fetchall(pool, q.results_page(job_id, (page - 1) * page_size, page_size))
-    total_results = (await fetchone(pool, q.results_count(job_id)))["n"]
-    job = await fetchone(pool, q.job_row(job_id))
-    return web.json_response({
-        **message,
-        "statistics": job["statistics"],
-        "results": [to_item(row) for row in rows],
-        "page": page,
-        "page_size": page_size,
-        "total_results": total_results,
-        "total_pages": max(1, math.ceil(total_results / page_size)),
-    })
 
 
 async def cancel_job(request: web.Request) -> web.Response:

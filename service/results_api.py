@@ -147,7 +147,6 @@ def _history_item(row: dict) -> dict:
 
 async def export_results(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/batch/{job_id}/export?format=...: every matching result, streamed."""
-    pool = request.app[POOL]
     job_id = parse_job_id(request.match_info["job_id"])
     fmt = choice_param(request, "format", FORMATS, "csv")
     flt, order = result_filter(request), result_order(request)

@@ -35,12 +35,15 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
     if snapshot is None:
         raise NotFound(f"No job with id {job_id}.", code="job_not_found")
     key = str(job_id)
+    address = request.remote or ""
     if hub.count(key) >= settings.ws_max_per_job:
         raise RateLimited("Too many sockets follow this job; try again later.", code="too_many_sockets")
+    if hub.count_address(address) >= settings.ws_max_per_address:
+        raise RateLimited("Too many sockets from this address; try again later.", code="too_many_sockets")
 
     ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
     await ws.prepare(request)
-    subscriber = Subscriber(key, settings.ws_queue_size, after_seq)
+    subscriber = Subscriber(key, settings.ws_queue_size, after_seq, address)
     hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
     try:
         for message in await _catch_up(pool, job_id, after_seq):

@@ -16,6 +16,7 @@ from chemaudit.db import queries as q
 from chemaudit.settings import Settings
 from tasks.chunk_runner import ChunkRunner
 from tasks.sweeper import Sweeper
+from tasks.watchdog import MoleculeWatchdog
 
 log = logging.getLogger("chemaudit.worker")
 
@@ -28,6 +29,7 @@ class WorkerResources(Middleware):
         self.pool: ConnectionPool | None = None
         self.runner: ChunkRunner | None = None
         self.sweeper: Sweeper | None = None
+        self.watchdog: MoleculeWatchdog | None = None
 
     def after_process_boot(self, broker):
         self.open(broker)
@@ -38,12 +40,16 @@ class WorkerResources(Middleware):
     def open(self, broker: Broker) -> None:
         self.pool = ConnectionPool(self.settings.sync_database_url, min_size=1,
                                    max_size=self.settings.worker_threads + 2, open=True)
-        self.runner = ChunkRunner(self.pool, self.settings)
+        self.watchdog = MoleculeWatchdog(self.settings.molecule_timeout)
+        self.watchdog.start()
+        self.runner = ChunkRunner(self.pool, self.settings, self.watchdog)
         warm_up()
         self.sweeper = Sweeper(self.pool, broker, self.settings)
         self.sweeper.start()
 
     def close(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
         if self.pool is not None:

@@ -17,11 +17,14 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from chemaudit.chemistry import AuditOptions, audit
+from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
+from chemaudit.db import results_queries as rq
 from chemaudit.progress import RATE_WINDOW_SECONDS, estimate_eta
-from chemaudit.result_rows import error_row, rows_to_json, to_row
+from chemaudit.result_rows import rows_to_json
 from chemaudit.settings import Settings
+from tasks.record_audit import FaultDrill, audit_isolated, audit_record
+from tasks.watchdog import MoleculeWatchdog
 
 log = logging.getLogger("chemaudit.worker")
 
@@ -44,21 +47,23 @@ def _options(settings: Settings, stored: dict) -> AuditOptions:
     return AuditOptions.from_settings(settings, **flags)
 
 
-def _audit_record(job_id: str, record: dict, options: AuditOptions) -> dict:
-    if record["error"]:
-        return error_row(job_id, record["idx"], record["name"], "", record["error"])
-    result = audit(record["text"], record["kind"], options)
-    if record["kind"] == "smiles":
-        shown = record["text"]
-    else:
-        shown = (result.get("validation") or {}).get("canonical_smiles") or ""
-    return to_row(job_id, record["idx"], record["name"], shown, result)
-
-
 class ChunkRunner:
-    def __init__(self, pool: ConnectionPool, settings: Settings):
+    def __init__(self, pool: ConnectionPool, settings: Settings, watchdog: MoleculeWatchdog | None = None):
         self.pool = pool
         self.settings = settings
+        self.watchdog = watchdog
+        self.drill = FaultDrill(settings.fault_crash_marker, settings.fault_hang_marker)
+
+    def _audit(self, job_id: str, record: dict, options: AuditOptions, isolated: bool) -> dict:
+        if isolated:
+            return audit_isolated(job_id, record, options, self.drill, self.settings.molecule_timeout)
+        if self.watchdog is None:
+            return audit_record(job_id, record, options, self.drill)
+        self.watchdog.begin(f"record {record['idx']} of job {job_id}")
+        try:
+            return audit_record(job_id, record, options, self.drill)
+        finally:
+            self.watchdog.end()
 
     def run(self, job_id: UUID, chunk_no: int) -> ChunkOutcome:
         outcome = ChunkOutcome()
@@ -70,10 +75,16 @@ class ChunkRunner:
             records = _run(cur, q.pending_inputs(job_id, claim["start_idx"], claim["end_idx"])).fetchall()
             conn.commit()
         options = _options(self.settings, claim["options"] or {})
+        # A chunk claimed before and still not done: its last attempt may have died on one of
+        # these records, so each one now runs in its own child process.
+        isolated = claim["attempts"] > 1
+        if isolated and records:
+            log.warning("chunk %s/%s attempt %d: auditing %d records in isolation",
+                        job_id, chunk_no, claim["attempts"], len(records))
         batch: list[dict] = []
         last_commit = time.monotonic()
         for position, record in enumerate(records):
-            batch.append(_audit_record(str(job_id), record, options))
+            batch.append(self._audit(str(job_id), record, options, isolated))
             outcome.audited += 1
             is_last = position == len(records) - 1
             if is_last or time.monotonic() - last_commit >= self.settings.commit_interval:
@@ -98,6 +109,8 @@ class ChunkRunner:
             job = _run(cur, q.advance_job(job_id, inserted, errors)).fetchone()
             if job is None:
                 raise psycopg.Rollback()  # swallowed by the transaction block: nothing is kept
+            if job["status"] == "complete":
+                _run(cur, rq.store_statistics(job_id))
             _run(cur, q.touch_chunk(job_id, chunk_no, chunk_done))
             if job["status"] != "processing" or job["since_event"] >= self.settings.event_min_interval:
                 self.append_event(cur, job_id, job)

@@ -59,7 +59,7 @@ def qed_alerts(mol: Chem.Mol, fingerprint: np.ndarray) -> int:
 def qed(mol: Chem.Mol, fingerprint: np.ndarray, logp: float, tpsa: float, hbd: int, weight: float,
         rotatable: int) -> float:
     """QED.qed with properties computed as QED.properties does, sharing what is already known."""
-    acceptors = sum(len(mol.GetSubstructMatches(p)) for p in QED.Acceptors if mol.HasSubstructMatch(p))
+    acceptors = sum(len(mol.GetSubstructMatches(p)) for p in QED.Acceptors)
     aromatic = len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)))
     props = QED.QEDproperties(
         MW=weight, ALOGP=logp, HBA=acceptors, HBD=hbd, PSA=tpsa,

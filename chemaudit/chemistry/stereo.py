@@ -120,20 +120,16 @@ def conflicts(raw: Chem.Mol, mol: Chem.Mol) -> dict:
     if not tagged and not directed:
         return no_conflicts()
     mapping = _raw_to_mol(raw, mol)
-    dropped_atoms, dropped_bonds, unmapped = [], [], 0
+    dropped_atoms, dropped_bonds = [], []
     for idx in tagged:
         target = mapping.get(idx) if mapping is not None else None
-        if target is None:
-            unmapped += 1
-        elif mol.GetAtomWithIdx(target).GetChiralTag() == Chem.ChiralType.CHI_UNSPECIFIED:
+        if target is not None and mol.GetAtomWithIdx(target).GetChiralTag() == Chem.ChiralType.CHI_UNSPECIFIED:
             dropped_atoms.append(target)
     for idx in directed:
         bond = raw.GetBondWithIdx(idx)
         ends = [mapping.get(bond.GetBeginAtomIdx()), mapping.get(bond.GetEndAtomIdx())] if mapping else []
         target = mol.GetBondBetweenAtoms(*ends) if ends and None not in ends else None
-        if target is None:
-            unmapped += 1
-        elif target.GetStereo() in _NO_STEREO:
+        if target is not None and target.GetStereo() in _NO_STEREO:
             dropped_bonds.append(sorted(ends))
     if mapping is None:  # fall back to totals when indices cannot be matched
         kept_atoms = sum(a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for a in mol.GetAtoms())

@@ -66,11 +66,12 @@ class Service:
         self.log.close()
 
 
-@pytest.fixture
-def service(pg_admin_url, tmp_path):
+@pytest.fixture(scope="module")
+def service(pg_admin_url, tmp_path_factory):
+    """One real server per test module (starting one costs seconds: migrations, RDKit, workers)."""
     name = pg.unique_name("chemaudit_acc")
     url = pg.create_database(pg_admin_url, name)
-    running = Service(url, workers=2, log_path=tmp_path / "serve.log")
+    running = Service(url, workers=2, log_path=tmp_path_factory.mktemp("serve") / "serve.log")
     try:
         running.wait_healthy()
         running.database_url = url

@@ -85,5 +85,5 @@ def test_memory_stays_flat_however_many_rows():
         assert size > 0
         return top
 
-    small, large = peak(1_000), peak(20_000)
+    small, large = peak(1_000), peak(10_000)
     assert large < small * 2 + 512 * 1024, (small, large)

@@ -1,0 +1,30 @@
+"""Fixtures for fault tests: a fresh database and a cluster of real processes on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.cluster import Cluster
+from tests.support import pg
+
+
+@pytest.fixture
+def fresh_database(pg_admin_url, template_database):
+    name = pg.unique_name("chemaudit_fault")
+    url = pg.create_database(pg_admin_url, name, template=template_database)
+    yield url
+    pg.drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def make_cluster(fresh_database, tmp_path):
+    clusters: list[Cluster] = []
+
+    def make(**env: str) -> Cluster:
+        cluster = Cluster(fresh_database, tmp_path, **env)
+        clusters.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in clusters:
+        cluster.stop()

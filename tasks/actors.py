@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 from uuid import UUID
 
 import dramatiq
@@ -20,6 +22,8 @@ from tasks.watchdog import MoleculeWatchdog
 
 log = logging.getLogger("chemaudit.worker")
 
+BOOT_FAILED = 3
+
 
 class WorkerResources(Middleware):
     """Opens the pool, warms the chemistry caches and runs the sweeper in each worker process."""
@@ -32,7 +36,11 @@ class WorkerResources(Middleware):
         self.watchdog: MoleculeWatchdog | None = None
 
     def after_process_boot(self, broker):
-        self.open(broker)
+        try:
+            self.open(broker)
+        except Exception:  # process boundary: a worker without its resources must not take work
+            log.exception("worker could not start its resources; exiting so it is restarted")
+            os._exit(BOOT_FAILED)
 
     def before_process_stop(self, broker):
         self.close()
@@ -56,12 +64,21 @@ class WorkerResources(Middleware):
             self.pool.close()
 
 
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exceeded|Timeout)\w*): (.+)$")
+
+
 def fail_reason(message: dict, retry_info: dict) -> str:
+    """A sentence for the user from the last attempt's traceback (exception text first)."""
     chunk_no = message["args"][1]
     trace = ((message.get("options") or {}).get("traceback") or "").strip()
-    last_line = trace.splitlines()[-1] if trace else "unknown error"
+    reason = "unknown error"
+    for line in reversed(trace.splitlines()):
+        found = _EXCEPTION_LINE.match(line.strip())
+        if found:
+            reason = f"{found.group(2)} ({found.group(1)})"
+            break
     attempts = retry_info.get("retries", 0) + 1
-    return f"Chunk {chunk_no} failed after {attempts} attempts: {last_line}"[:1000]
+    return f"Chunk {chunk_no} failed after {attempts} attempts: {reason}"[:1000]
 
 
 def declare_actors(broker: Broker, resources: WorkerResources) -> dict[str, dramatiq.Actor]:

@@ -23,21 +23,21 @@ class MoleculeWatchdog(threading.Thread):
         self.budget = budget
         self.exit_process = exit_process
         self._lock = threading.Lock()
-        self._started: dict[int, tuple[float, str]] = {}  # thread id -> (start, what)
+        self._running: dict[int, tuple[float, str]] = {}  # thread id -> (start, what)
         self._stopping = threading.Event()
 
     def begin(self, what: str) -> None:
         with self._lock:
-            self._started[threading.get_ident()] = (time.monotonic(), what)
+            self._running[threading.get_ident()] = (time.monotonic(), what)
 
     def end(self) -> None:
         with self._lock:
-            self._started.pop(threading.get_ident(), None)
+            self._running.pop(threading.get_ident(), None)
 
     def overdue(self, now: float | None = None) -> str | None:
         now = time.monotonic() if now is None else now
         with self._lock:
-            for started, what in self._started.values():
+            for started, what in self._running.values():
                 if now - started > self.budget:
                     return what
         return None

@@ -1,0 +1,104 @@
+"""Run the benchmarks and print one table.
+
+    python -m bench                      # all six, default sizes (about 10-15 minutes on 2 cores)
+    python -m bench pipeline scaling     # some of them
+    python -m bench --full               # scaling up to 100,000 molecules
+    CHEMAUDIT_CHUNK_SIZE=500 python -m bench pipeline   # any CHEMAUDIT_* setting reaches the server
+
+Needs a local PostgreSQL where it may create databases: CHEMAUDIT_BENCH_DATABASE_URL
+(default postgresql://postgres@127.0.0.1:5432/postgres). Logs of each server: bench/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+import time
+import traceback
+
+from bench.harness import Row, load_average, machine, say
+
+BENCHMARKS = {
+    "pipeline": "bench.pipeline",
+    "scaling": "bench.scaling",
+    "upload": "bench.upload",
+    "progress": "bench.progress",
+    "polling": "bench.polling",
+    "dbcost": "bench.dbcost",
+}
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", metavar="name",
+                        help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--full", action="store_true", help="scaling: 1k / 10k / 100k instead of 1k / 10k / 30k")
+    parser.add_argument("--molecules", type=int, default=20_000, help="pipeline: molecules (>= 20,000 for the target)")
+    parser.add_argument("--sizes", type=str, default=None, help="scaling: comma-separated job sizes")
+    parser.add_argument("--upload-molecules", type=int, default=1_000_000, help="upload: molecules in the big file")
+    parser.add_argument("--clients", type=int, default=1000, help="progress: WebSocket clients")
+    parser.add_argument("--client-processes", type=int, default=4, help="progress: processes the clients are spread over")
+    parser.add_argument("--poll-clients", type=int, default=50, help="polling: concurrent clients")
+    parser.add_argument("--poll-seconds", type=float, default=10.0, help="polling: seconds per phase")
+    parser.add_argument("--jobs", type=int, default=10, help="dbcost: concurrent jobs")
+    parser.add_argument("--job-molecules", type=int, default=1000, help="dbcost: molecules per job")
+    parser.add_argument("--py-spy", action="store_true", help="pipeline: sample the workers with py-spy")
+    parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one job, seconds")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    args.names = args.names or list(BENCHMARKS)
+    if args.sizes:
+        args.sizes = [int(size) for size in args.sizes.split(",")]
+    else:
+        args.sizes = [1_000, 10_000, 100_000] if args.full else [1_000, 10_000, 30_000]
+    return args
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through every `with Server(...)`: nothing is left running
+
+
+def table(rows: list[Row]) -> str:
+    header = ("benchmark", "figure", "value", "target", "verdict")
+    cells = [header] + [(r.bench, r.figure, r.value, r.target, r.verdict) for r in rows]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(header))]
+    lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    info = machine()
+    say("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    rows: list[Row] = []
+    failed = []
+    started = time.monotonic()
+    for name in args.names:
+        say(f"\n=== {name} ===")
+        began = time.monotonic()
+        try:
+            rows += importlib.import_module(BENCHMARKS[name]).run(args)
+        except KeyboardInterrupt:
+            say("interrupted")
+            break
+        except Exception as exc:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            rows.append(Row(name, "FAILED", f"{type(exc).__name__}: {str(exc)[:80]}"))
+        say(f"=== {name}: {time.monotonic() - began:.0f} s ===")
+    say(f"\nChemAudit benchmarks, {info['date']}; {info.get('cpu', '?')}, {info['nproc']} cores, "
+        f"{info.get('memory', '?')}; PostgreSQL {info.get('postgresql', '?')}; "
+        f"{time.monotonic() - started:.0f} s; load average at the end {load_average()}\n")
+    say(table(rows))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""1. Pipeline efficiency: the same file through a bare process pool and through the whole service.
+
+(a) `multiprocessing.Pool(cores)` calling `chemaudit.chemistry.audit` on every molecule: no
+    database, no broker, no serialisation of results: the ceiling of this machine.
+(b) `chemaudit serve` (2 workers) end to end: upload -> `complete` seen on a WebSocket.
+
+The ratio b/a is how much of the machine the service turns into audited molecules (target >= 0.90).
+CPU seconds of the workers, the web process and PostgreSQL during (b) show where the rest goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+
+from bench import profiling
+from bench.harness import (
+    Row, Server, cpu_seconds, follow, load_average, postgres_cpu_seconds, say, session_factory,
+    smiles_lines, upload, verdict, write_smiles,
+)
+
+TARGET = 0.90
+
+
+# (a) the bare pool --------------------------------------------------------------------------------
+
+def _init() -> None:
+    from chemaudit.chemistry import warm_up
+
+    warm_up()
+
+
+def _audit(text: str) -> tuple[str, float]:
+    from chemaudit.chemistry import audit
+
+    started = time.process_time()
+    status = audit(text, "smiles")["status"]
+    return status, time.process_time() - started
+
+
+def _ready(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def bare_pool(texts: list[str], processes: int) -> dict:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_init) as pool:
+        # Every process through its initializer (warm caches) before the clock starts, as the
+        # service's workers are warm before the upload.
+        pool.map(_ready, [0.3] * processes * 2, chunksize=1)
+        started = time.perf_counter()
+        outcomes = pool.map(_audit, texts, chunksize=25)
+        seconds = time.perf_counter() - started
+    cpu = sum(cpu_ms for _, cpu_ms in outcomes)
+    errors = sum(status != "success" for status, _ in outcomes)
+    return {"seconds": seconds, "rate": len(texts) / seconds, "cpu_per_molecule": cpu / len(texts),
+            "errors": errors}
+
+
+# (b) the service ------------------------------------------------------------------------------------
+
+async def _through_service(server: Server, path, count: int, timeout: float) -> dict:
+    async with session_factory() as session:
+        started = time.perf_counter()
+        job = await upload(session, server.base, path)
+        accepted = time.perf_counter()
+        messages = await follow(session, server.ws_base, job.job_id, timeout)
+        done = time.perf_counter()
+    final = messages[-1][1] if messages else {}
+    first_progress = next((t for t, m in messages if m["processed"] > 0), None)
+    return {"seconds": done - started, "accept_seconds": accepted - started,
+            "first_progress_seconds": (first_progress - job.started) if first_progress else None,
+            "messages": len(messages), "status": final.get("status"), "total": job.total,
+            "rate": count / (done - started)}
+
+
+def service_run(path, count: int, timeout: float, spy: bool) -> dict:
+    with Server("pipeline") as server:
+        workers = server.worker_pids()
+        before = {"web": cpu_seconds(server.web_pid), "workers": sum(cpu_seconds(p) for p in workers),
+                  "postgres": postgres_cpu_seconds()}
+        recorders = []
+        if spy:
+            # Start right away; the samples of the first second (upload) are a small share.
+            recorders = profiling.start(workers, min(60, count / 400), "pipeline-worker")
+        result = asyncio.run(_through_service(server, path, count, timeout))
+        after = {"web": cpu_seconds(server.web_pid), "workers": sum(cpu_seconds(p) for p in workers),
+                 "postgres": postgres_cpu_seconds()}
+        result["cpu"] = {role: after[role] - before[role] for role in before}
+        result["workers"] = len(workers)
+        if recorders:
+            raws = profiling.finish(recorders)
+            profiling.summarise(raws)
+            profiling.flamegraph(raws)
+    return result
+
+
+def run(opts) -> list[Row]:
+    count = opts.molecules
+    processes = os.cpu_count() or 1
+    say(f"pipeline: {count:,} real molecules (NCI first_5K cycled), {processes} cores, "
+        f"load average {load_average()}")
+    path = write_smiles(count, f"pipeline_{count}.smi")
+    texts = [line.split("\t")[0] for line in smiles_lines(count)]
+
+    pool = bare_pool(texts, processes)
+    say(f"  (a) Pool({processes}) + audit(): {pool['seconds']:.1f} s, {pool['rate']:.1f} molecules/s, "
+        f"{pool['cpu_per_molecule'] * 1000:.2f} ms CPU per molecule, {pool['errors']} error results")
+
+    service = service_run(path, count, opts.timeout, opts.py_spy)
+    cpu = service["cpu"]
+    per_k = {role: 1000 * seconds / count for role, seconds in cpu.items()}
+    say(f"  (b) service end to end: {service['seconds']:.1f} s, {service['rate']:.1f} molecules/s "
+        f"(upload accepted in {service['accept_seconds']:.2f} s, first progress after "
+        f"{service['first_progress_seconds'] or float('nan'):.2f} s, {service['messages']} WebSocket "
+        f"messages, final status {service['status']})")
+    busy = cpu["workers"] / (service["seconds"] * service["workers"])
+    say(f"      CPU seconds per 1,000 molecules: workers {per_k['workers']:.2f} "
+        f"(pool: {pool['cpu_per_molecule'] * 1000:.2f} in audit() alone), web {per_k['web']:.2f}, "
+        f"PostgreSQL {per_k['postgres']:.2f} (all of the machine's postgres processes); "
+        f"workers busy {100 * busy:.0f}% of wall time")
+    ratio = service["rate"] / pool["rate"]
+    say(f"  ratio b/a = {ratio:.3f} (target >= {TARGET})")
+    return [
+        Row("pipeline", f"(a) Pool({processes}) audit(), {count:,} mol", f"{pool['rate']:.1f} mol/s"),
+        Row("pipeline", "(b) service upload -> complete on WS", f"{service['rate']:.1f} mol/s"),
+        Row("pipeline", "ratio b/a", f"{ratio:.3f}", f">= {TARGET}", verdict(ratio, TARGET, True)),
+        Row("pipeline", "CPU s / 1k mol: workers | web | postgres",
+            f"{per_k['workers']:.2f} | {per_k['web']:.2f} | {per_k['postgres']:.2f}",
+            f"audit() alone {pool['cpu_per_molecule'] * 1000:.2f}"),
+    ]

@@ -1,0 +1,117 @@
+"""WS /ws/jobs: every job's progress message as it happens, for dashboards.
+
+On connect the server sends the current state of the most recent running jobs, then every
+progress message of every job (the same messages as `/ws/batch/{job_id}`, never anything else).
+The socket stays open across job ends. The rules of the per-job socket hold here too: text from
+the client (`ping`) is ignored and never answered, binary frames close the socket (1003), and a
+client too slow to keep up with its bounded queue is closed with 1013.
+
+With API keys enabled the key is required (header or `api_key` query parameter) and the
+socket carries only the jobs of that key: whose job a message belongs to is looked up once per
+job and remembered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from chemaudit.db import results_queries as rq
+from chemaudit.errors import RateLimited
+from service.auth import request_owner
+from service.db import fetchall, fetchone
+from service.hub import Subscriber
+from service.keys import HUB, POOL, SETTINGS
+from service.progress_source import current_message
+
+log = logging.getLogger("chemaudit.ws.jobs")
+
+MAX_CLIENT_FRAME = 4096
+CLOSE_TIMEOUT = 2.0
+RECENT_RUNNING = 50  # running jobs whose state a new dashboard receives at once
+OWNER_CACHE = 10_000
+
+
+class Visibility:
+    """Which jobs a socket may see: all without API keys, else only those of its key."""
+
+    def __init__(self, pool, owner: str | None):
+        self.pool = pool
+        self.owner = owner
+        self._known: dict[str, bool] = {}
+
+    async def allows(self, job_id: str) -> bool:
+        if self.owner is None:
+            return True
+        seen = self._known.get(job_id)
+        if seen is None:
+            row = await fetchone(self.pool, rq.job_header(job_id, self.owner, check_owner=True))
+            seen = row is not None
+            if len(self._known) >= OWNER_CACHE:
+                self._known.clear()
+            self._known[job_id] = seen
+        return seen
+
+
+async def running_snapshot(pool, owner: str | None) -> list[dict]:
+    """The current message of each of the most recent running jobs, oldest first."""
+    jobs = await fetchall(pool, rq.job_history(RECENT_RUNNING, "processing", owner=owner,
+                                               check_owner=owner is not None))
+    messages = []
+    for job in reversed(jobs):
+        message = await current_message(pool, job["id"])
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
+    settings = request.app[SETTINGS]
+    pool = request.app[POOL]
+    hub = request.app[HUB]
+    owner = request_owner(request)
+    address = request.remote or ""
+    if hub.count_address(address) >= settings.ws_max_per_address:
+        raise RateLimited("Too many sockets from this address; try again later.", code="too_many_sockets")
+
+    ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
+    await ws.prepare(request)
+    subscriber = Subscriber(None, settings.ws_queue_size, address=address)
+    hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
+    try:
+        for message in await running_snapshot(pool, owner):
+            subscriber.offer(message)
+        writer = asyncio.create_task(_write(ws, subscriber, Visibility(pool, owner)))
+        await _read(ws)
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
+    finally:
+        hub.unsubscribe(subscriber)
+    return ws
+
+
+async def _write(ws: web.WebSocketResponse, subscriber: Subscriber, visibility: Visibility) -> None:
+    while True:
+        message = await subscriber.queue.get()
+        if message is None:  # overflow sentinel
+            await _close(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
+            return
+        if await visibility.allows(str(message["job_id"])):
+            await ws.send_json(message)
+
+
+async def _read(ws: web.WebSocketResponse) -> None:
+    async for msg in ws:
+        if msg.type == WSMsgType.BINARY:
+            await _close(ws, WSCloseCode.UNSUPPORTED_DATA, b"text frames only")
+            return
+        # TEXT ("ping" or anything else) is deliberately ignored: no answer is ever sent.
+
+
+async def _close(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
+    try:
+        await asyncio.wait_for(ws.close(code=code, message=reason), CLOSE_TIMEOUT)
+    except asyncio.TimeoutError:
+        log.info("dashboard socket did not acknowledge close in time; dropping it")

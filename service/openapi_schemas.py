@@ -1,0 +1,238 @@
+"""The data shapes of the OpenAPI document (`components.schemas`), as JSON Schema 2020-12.
+
+Each shape is what the handlers really send: fields the clients rely on are required, extra
+fields are allowed (progress messages and result items may grow fields, never lose them).
+"""
+
+from __future__ import annotations
+
+from chemaudit.db.results_queries import RESULT_STATUSES
+from service.results_api import JOB_STATUSES
+
+UUID = {"type": "string", "format": "uuid"}
+TIME_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+INT0 = {"type": "integer", "minimum": 0}
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+OBJECT_OR_NULL = {"type": ["object", "null"]}
+COUNTS = {"type": "object", "additionalProperties": INT0}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: list[str], properties: dict, description: str = "") -> dict:
+    schema = {"type": "object", "required": required, "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+ERROR = _object(["error", "detail"], {
+    "error": {"type": "string", "description": "A stable machine-readable code, e.g. job_not_found."},
+    "detail": {"type": "string", "description": "A sentence for a person."},
+}, "The one error shape of every endpoint.")
+
+PROGRESS = _object(["job_id", "status", "progress", "processed", "total", "eta_seconds"], {
+    "job_id": UUID,
+    "status": {"type": "string", "enum": list(JOB_STATUSES),
+               "description": "A job waiting in the queue is `processing` with `processed: 0`."},
+    "progress": {"type": "number", "minimum": 0, "maximum": 100,
+                 "description": "Percent done; never goes backwards."},
+    "processed": INT0,
+    "total": INT0,
+    "eta_seconds": {**INT0, "description": "Estimated seconds left; 0 once the job has ended."},
+    "seq": {**INT0, "description": "Per-job event number; reconnect with `?after_seq=N`."},
+    "error_message": {"type": ["string", "null"]},
+    "started_at": TIME_OR_NULL,
+    "finished_at": TIME_OR_NULL,
+}, "The progress message, identical on WebSockets and on /status.")
+
+CANCELLED = {"allOf": [ref("ProgressMessage"), _object(["message"], {"message": {"type": "string"}})]}
+
+UPLOAD_ACCEPTED = _object(["job_id", "status", "total_molecules", "message"], {
+    "job_id": UUID,
+    "status": {"type": "string", "const": "processing"},
+    "total_molecules": INT0,
+    "message": {"type": "string"},
+})
+
+UPLOAD_FORM = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "smiles_column": {"type": "string", "maxLength": 1024,
+                          "description": "CSV/TSV column holding the SMILES (default `SMILES`). "
+                                         "Send it before the file field."},
+        "name_column": {"type": "string", "maxLength": 1024,
+                        "description": "CSV/TSV column holding the molecule names. Send it before the file."},
+        "include_extended_safety": {"type": "string", "enum": ["true", "false"],
+                                    "description": "Also true/false, 1/0, yes/no, on/off."},
+        "include_chembl_alerts": {"type": "string", "enum": ["true", "false"]},
+        "include_standardization": {"type": "string", "enum": ["true", "false"]},
+        "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                 "description": "SDF (.sdf .sd .mol), SMILES (.smi .smiles .txt), CSV or TSV; "
+                                "optionally gzip-compressed (.gz)."},
+    },
+}
+
+CHECK_RESULT = _object(["check_name", "passed", "severity", "message"], {
+    "check_name": {"type": "string"},
+    "passed": {"type": "boolean"},
+    "severity": {"type": "string"},
+    "message": {"type": "string"},
+    "affected_atoms": {"type": "array", "items": {"type": "integer"}},
+    "details": {"type": "object"},
+})
+
+ALERT = _object(["catalog", "rule_name"], {
+    "catalog": {"type": "string"},
+    "rule_name": {"type": "string"},
+    "severity": {"type": "string"},
+    "matched_atoms": {"type": "array", "items": {"type": "integer"}},
+})
+
+RESULT_ITEM = _object(["index", "name", "smiles", "status", "error"], {
+    "index": INT0,
+    "name": {"type": "string"},
+    "smiles": {"type": "string", "description": "The input as given."},
+    "status": {"type": "string", "enum": list(RESULT_STATUSES),
+               "description": "`success`: audited (it may still have issues); `error`: could not be audited."},
+    "error": {"type": ["string", "null"]},
+    "validation": {"type": ["object", "null"], "properties": {
+        "overall_score": NUMBER_OR_NULL,
+        "canonical_smiles": {"type": ["string", "null"]},
+        "inchi": {"type": ["string", "null"]},
+        "inchikey": {"type": ["string", "null"]},
+        "molecule_info": OBJECT_OR_NULL,
+        "all_checks": {"type": "array", "items": ref("CheckResult")},
+        "issues": {"type": "array", "items": ref("CheckResult")},
+    }},
+    "alerts": {"type": ["object", "null"], "properties": {
+        "has_alerts": {"type": "boolean"},
+        "alert_count": INT0,
+        "alerts": {"type": "array", "items": ref("Alert")},
+    }},
+    "scoring": OBJECT_OR_NULL,
+    "standardization": OBJECT_OR_NULL,
+}, "One molecule's audit, in ChemAudit's result shape.")
+
+INVALID_MOLECULE = _object(["error", "detail", "result"], {
+    "error": {"type": "string", "const": "invalid_molecule"},
+    "detail": {"type": "string"},
+    "result": ref("ResultItem"),
+})
+
+STATISTICS = _object(["total", "successful", "errors"], {
+    "total": INT0,
+    "successful": INT0,
+    "errors": INT0,
+    "avg_validation_score": NUMBER_OR_NULL,
+    "avg_ml_readiness_score": NUMBER_OR_NULL,
+    "avg_qed_score": NUMBER_OR_NULL,
+    "avg_sa_score": NUMBER_OR_NULL,
+    "lipinski_pass_rate": {**NUMBER_OR_NULL, "description": "Percent of successful molecules."},
+    "safety_pass_rate": {**NUMBER_OR_NULL, "description": "Percent of successful molecules with no alert."},
+    "score_distribution": _object(["excellent", "good", "moderate", "poor"], {
+        "excellent": {**INT0, "description": "score >= 90"},
+        "good": {**INT0, "description": "70 <= score < 90"},
+        "moderate": {**INT0, "description": "50 <= score < 70"},
+        "poor": {**INT0, "description": "score < 50"},
+    }),
+    "alert_summary": {**COUNTS, "description": "Molecules flagged by each alert catalog."},
+    "issue_summary": {**COUNTS, "description": "Molecules failing each check."},
+    "duplicates": _object(["groups", "molecules"], {"groups": INT0, "molecules": INT0}),
+    "processing_time_seconds": NUMBER_OR_NULL,
+    "molecules_per_second": NUMBER_OR_NULL,
+})
+
+RESULTS_PAGE = {"allOf": [ref("ProgressMessage"), _object(
+    ["statistics", "results", "page", "page_size", "total_results", "total_pages"], {
+        "statistics": {"oneOf": [ref("Statistics"), {"type": "null"}]},
+        "results": {"type": "array", "items": ref("ResultItem")},
+        "page": {"type": "integer", "minimum": 1},
+        "page_size": {"type": "integer", "minimum": 1},
+        "total_results": {**INT0, "description": "Results matching the filters."},
+        "total_pages": INT0,
+    })]}
+
+HISTORY_ITEM = _object(["job_id", "filename", "status", "total", "processed", "created_at"], {
+    "job_id": UUID,
+    "filename": {"type": "string"},
+    "format": {"type": ["string", "null"]},
+    "compressed": {"type": ["boolean", "null"]},
+    "upload_bytes": {"type": ["integer", "null"]},
+    "status": {"type": "string", "enum": list(JOB_STATUSES)},
+    "total": INT0,
+    "processed": INT0,
+    "successful": {"type": "integer"},
+    "errors": INT0,
+    "created_at": {"type": "string", "format": "date-time"},
+    "started_at": TIME_OR_NULL,
+    "finished_at": TIME_OR_NULL,
+    "duration_seconds": NUMBER_OR_NULL,
+    "molecules_per_second": NUMBER_OR_NULL,
+    "error_message": {"type": ["string", "null"]},
+})
+
+HISTORY = _object(["jobs", "limit", "next_cursor"], {
+    "jobs": {"type": "array", "items": ref("JobSummary")},
+    "limit": {"type": "integer", "minimum": 1},
+    "next_cursor": {"type": ["string", "null"],
+                    "description": "Pass as `cursor` for the next (older) page; null on the last page."},
+})
+
+VALIDATE_REQUEST = {
+    "type": "object",
+    "required": ["molecule"],
+    "properties": {
+        "molecule": {"type": "string", "description": "A SMILES, InChI or molblock."},
+        "format": {"type": "string", "enum": ["auto", "smiles", "mol", "inchi"], "default": "auto"},
+        "name": {"type": "string"},
+        "checks": {"type": "array", "items": {"type": "string"},
+                   "description": "Check names from GET /api/v1/checks, or [\"all\"] (the default)."},
+        "include_extended_safety": {"type": "boolean", "default": False},
+        "include_chembl_alerts": {"type": "boolean", "default": False},
+        "include_standardization": {"type": "boolean", "default": False},
+    },
+}
+
+CHECK_INFO = _object(["name", "category", "severity", "explanation"], {
+    "name": {"type": "string"},
+    "category": {"type": "string"},
+    "severity": {"type": "string"},
+    "explanation": {"type": "string"},
+})
+
+CHECKS = _object(["checks", "total"], {
+    "checks": {"type": "object", "additionalProperties": {"type": "array", "items": ref("CheckInfo")},
+               "description": "Checks by category."},
+    "total": INT0,
+})
+
+HEALTH = _object(["status", "database", "listener"], {
+    "status": {"type": "string", "enum": ["healthy", "degraded"]},
+    "database": {"type": "string", "enum": ["up", "down"]},
+    "listener": {"type": "string", "enum": ["up", "down"]},
+    "listener_reconnects": INT0,
+})
+
+SCHEMAS = {
+    "Error": ERROR,
+    "ProgressMessage": PROGRESS,
+    "CancelResponse": CANCELLED,
+    "UploadForm": UPLOAD_FORM,
+    "UploadAccepted": UPLOAD_ACCEPTED,
+    "CheckResult": CHECK_RESULT,
+    "Alert": ALERT,
+    "ResultItem": RESULT_ITEM,
+    "InvalidMolecule": INVALID_MOLECULE,
+    "Statistics": STATISTICS,
+    "ResultsPage": RESULTS_PAGE,
+    "JobSummary": HISTORY_ITEM,
+    "JobHistory": HISTORY,
+    "ValidateRequest": VALIDATE_REQUEST,
+    "CheckInfo": CHECK_INFO,
+    "Checks": CHECKS,
+    "Health": HEALTH,
+}

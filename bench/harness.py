@@ -248,6 +248,48 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    fields_ = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields_[:8])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+class CpuAccount:
+    """Where the machine's CPU went during a measurement: ours, PostgreSQL, everybody else.
+
+    `ours` is a function returning the CPU seconds used so far by this benchmark's processes.
+    """
+
+    def __init__(self, ours):
+        self.ours = ours
+        self._start = self._read()
+        self._wall = time.monotonic()
+
+    def _read(self) -> dict[str, float]:
+        return {"machine": machine_busy_seconds(), "ours": self.ours(), "postgres": postgres_cpu_seconds()}
+
+    def stop(self) -> dict[str, float]:
+        end, wall = self._read(), time.monotonic() - self._wall
+        used = {key: end[key] - self._start[key] for key in end}
+        capacity = wall * (os.cpu_count() or 1)
+        others = max(0.0, used["machine"] - used["ours"] - used["postgres"])
+        return {"wall": wall, "busy": used["machine"] / capacity, "ours": used["ours"] / capacity,
+                "postgres": used["postgres"] / capacity, "others": others / capacity}
+
+    @staticmethod
+    def describe(split: dict[str, float]) -> str:
+        return (f"machine busy {100 * split['busy']:.0f}% of {os.cpu_count()} cores: this benchmark "
+                f"{100 * split['ours']:.0f}%, PostgreSQL {100 * split['postgres']:.0f}%, "
+                f"other processes {100 * split['others']:.0f}%")
+
+
+def self_and_children_cpu() -> float:
+    """CPU seconds of this process and of its reaped children (a closed multiprocessing pool)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 class RssSampler(threading.Thread):
     """Samples VmRSS of some processes every `interval` seconds; keeps each one's peak."""
 
@@ -434,6 +476,10 @@ class Server:
     def cpu(self) -> dict[str, float]:
         return {"web": cpu_seconds(self.web_pid),
                 "workers": sum(cpu_seconds(pid) for pid in self.worker_pids())}
+
+    def tree_cpu(self) -> float:
+        """CPU seconds of the live server tree plus this (bench) process."""
+        return sum(cpu_seconds(pid) for pid in self.tree_pids()) + self_and_children_cpu()
 
     def log_text(self) -> str:
         with contextlib.suppress(OSError):

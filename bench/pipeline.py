@@ -17,7 +17,7 @@ import time
 
 from bench import profiling
 from bench.harness import (
-    Row, Server, cpu_seconds, follow, load_average, postgres_cpu_seconds, say, session_factory,
+    CpuAccount, Row, Server, cpu_seconds, self_and_children_cpu, follow, load_average, postgres_cpu_seconds, say, session_factory,
     smiles_lines, upload, verdict, write_smiles,
 )
 
@@ -51,13 +51,16 @@ def bare_pool(texts: list[str], processes: int) -> dict:
         # Every process through its initializer (warm caches) before the clock starts, as the
         # service's workers are warm before the upload.
         pool.map(_ready, [0.3] * processes * 2, chunksize=1)
+        children = multiprocessing.active_children()
+        account = CpuAccount(lambda: self_and_children_cpu() + sum(cpu_seconds(c.pid) for c in children))
         started = time.perf_counter()
         outcomes = pool.map(_audit, texts, chunksize=25)
         seconds = time.perf_counter() - started
+        split = account.stop()
     cpu = sum(cpu_ms for _, cpu_ms in outcomes)
     errors = sum(status != "success" for status, _ in outcomes)
     return {"seconds": seconds, "rate": len(texts) / seconds, "cpu_per_molecule": cpu / len(texts),
-            "errors": errors}
+            "errors": errors, "split": split}
 
 
 # (b) the service ------------------------------------------------------------------------------------
@@ -82,11 +85,13 @@ def service_run(path, count: int, timeout: float, spy: bool) -> dict:
         workers = server.worker_pids()
         before = {"web": cpu_seconds(server.web_pid), "workers": sum(cpu_seconds(p) for p in workers),
                   "postgres": postgres_cpu_seconds()}
+        account = CpuAccount(server.tree_cpu)
         recorders = []
         if spy:
             # Start right away; the samples of the first second (upload) are a small share.
             recorders = profiling.start(workers, min(60, count / 400), "pipeline-worker")
         result = asyncio.run(_through_service(server, path, count, timeout))
+        result["split"] = account.stop()
         after = {"web": cpu_seconds(server.web_pid), "workers": sum(cpu_seconds(p) for p in workers),
                  "postgres": postgres_cpu_seconds()}
         result["cpu"] = {role: after[role] - before[role] for role in before}
@@ -109,6 +114,7 @@ def run(opts) -> list[Row]:
     pool = bare_pool(texts, processes)
     say(f"  (a) Pool({processes}) + audit(): {pool['seconds']:.1f} s, {pool['rate']:.1f} molecules/s, "
         f"{pool['cpu_per_molecule'] * 1000:.2f} ms CPU per molecule, {pool['errors']} error results")
+    say(f"      {CpuAccount.describe(pool['split'])}")
 
     service = service_run(path, count, opts.timeout, opts.py_spy)
     cpu = service["cpu"]
@@ -122,6 +128,7 @@ def run(opts) -> list[Row]:
         f"(pool: {pool['cpu_per_molecule'] * 1000:.2f} in audit() alone), web {per_k['web']:.2f}, "
         f"PostgreSQL {per_k['postgres']:.2f} (all of the machine's postgres processes); "
         f"workers busy {100 * busy:.0f}% of wall time")
+    say(f"      {CpuAccount.describe(service['split'])}")
     ratio = service["rate"] / pool["rate"]
     say(f"  ratio b/a = {ratio:.3f} (target >= {TARGET})")
     return [
@@ -131,4 +138,7 @@ def run(opts) -> list[Row]:
         Row("pipeline", "CPU s / 1k mol: workers | web | postgres",
             f"{per_k['workers']:.2f} | {per_k['web']:.2f} | {per_k['postgres']:.2f}",
             f"audit() alone {pool['cpu_per_molecule'] * 1000:.2f}"),
+        Row("pipeline", "CPU used by other processes (a) | (b)",
+            f"{100 * pool['split']['others']:.0f}% | {100 * service['split']['others']:.0f}%",
+            "noise: 0% on a quiet machine"),
     ]

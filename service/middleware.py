@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import time
 
+import psycopg
 from aiohttp import web
+from psycopg_pool import PoolTimeout
 
 from chemaudit.errors import ChemAuditError
 
@@ -36,6 +38,11 @@ async def errors_middleware(request: web.Request, handler):
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
         return error_response(exc.status, code, exc.reason or code, headers=_keep_allow(exc))
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        status = 503
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return error_response(503, "unavailable", "The database is not reachable right now; try again shortly.",
+                              headers={"Retry-After": "5"})
     except Exception:  # the process boundary of a request: log it, never leak a trace
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "The server hit an unexpected error; it was logged.")

@@ -10,7 +10,8 @@ from uuid import UUID
 import dramatiq
 from dramatiq.broker import Broker
 from dramatiq.middleware import Middleware
-from psycopg_pool import ConnectionPool
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chemaudit.broker import AUDIT_CHUNK, CHUNK_GAVE_UP, QUEUE
 from chemaudit.chemistry import warm_up
@@ -23,6 +24,8 @@ from tasks.watchdog import MoleculeWatchdog
 log = logging.getLogger("chemaudit.worker")
 
 BOOT_FAILED = 3
+OUTAGE_RETRIES = 30  # with backoff capped at 5 s: about two and a half minutes of outage
+OTHER_RETRIES = 3
 
 
 class WorkerResources(Middleware):
@@ -81,6 +84,13 @@ def fail_reason(message: dict, retry_info: dict) -> str:
     return f"Chunk {chunk_no} failed after {attempts} attempts: {reason}"[:1000]
 
 
+def retry_when(retries: int, exception: BaseException) -> bool:
+    """Ride out a database restart (connection errors retry for minutes); give up sooner otherwise."""
+    if isinstance(exception, (psycopg.OperationalError, PoolTimeout)):
+        return retries < OUTAGE_RETRIES
+    return retries < OTHER_RETRIES
+
+
 def declare_actors(broker: Broker, resources: WorkerResources) -> dict[str, dramatiq.Actor]:
     def audit_chunk(job_id: str, chunk_no: int) -> None:
         outcome = resources.runner.run(UUID(job_id), chunk_no)
@@ -99,7 +109,7 @@ def declare_actors(broker: Broker, resources: WorkerResources) -> dict[str, dram
 
     return {
         AUDIT_CHUNK: dramatiq.actor(
-            audit_chunk, actor_name=AUDIT_CHUNK, queue_name=QUEUE, broker=broker, max_retries=3,
+            audit_chunk, actor_name=AUDIT_CHUNK, queue_name=QUEUE, broker=broker, retry_when=retry_when,
             min_backoff=500, max_backoff=5_000, time_limit=30 * 60 * 1000,
             on_retry_exhausted=CHUNK_GAVE_UP),
         CHUNK_GAVE_UP: dramatiq.actor(

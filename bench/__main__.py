@@ -45,7 +45,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--poll-seconds", type=float, default=10.0, help="polling: seconds per phase")
     parser.add_argument("--jobs", type=int, default=10, help="dbcost: concurrent jobs")
     parser.add_argument("--job-molecules", type=int, default=1000, help="dbcost: molecules per job")
-    parser.add_argument("--py-spy", action="store_true", help="pipeline: sample the workers with py-spy")
+    parser.add_argument("--py-spy", action="store_true",
+                        help="sample with py-spy: the workers (pipeline), the web process (upload, progress, polling)")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one job, seconds")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]

@@ -144,13 +144,18 @@ def smiles_lines(count: int) -> list[str]:
     return [f"{smi}\tNCI{nci}-{n:07d}" for n, (smi, nci) in zip(range(count), itertools.cycle(base))]
 
 
-def write_smiles(count: int, name: str | None = None) -> Path:
-    """A SMILES file of `count` molecules under bench/out (rewritten each time: it is cheap)."""
+def write_smiles(count: int, name: str | None = None, offset: int = 0) -> Path:
+    """A SMILES file of `count` molecules under bench/out (rewritten each time: it is cheap).
+
+    `offset` starts elsewhere in the NCI cycle, so several files hold different molecules.
+    """
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / (name or f"nci_{count}.smi")
     base = nci_molecules()
+    start = offset % len(base)
+    cycle = itertools.cycle(base[start:] + base[:start])
     with path.open("w") as handle:
-        for n, (smi, nci) in zip(range(count), itertools.cycle(base)):
+        for n, (smi, nci) in zip(range(offset, offset + count), cycle):
             handle.write(f"{smi}\tNCI{nci}-{n:07d}\n")
     return path
 
@@ -271,7 +276,8 @@ class CpuAccount:
 
     def stop(self) -> dict[str, float]:
         end, wall = self._read(), time.monotonic() - self._wall
-        used = {key: end[key] - self._start[key] for key in end}
+        # Processes that ended in between take their CPU with them: clamp at zero.
+        used = {key: max(0.0, end[key] - self._start[key]) for key in end}
         capacity = wall * (os.cpu_count() or 1)
         others = max(0.0, used["machine"] - used["ours"] - used["postgres"])
         return {"wall": wall, "busy": used["machine"] / capacity, "ours": used["ours"] / capacity,
@@ -284,10 +290,12 @@ class CpuAccount:
                 f"other processes {100 * split['others']:.0f}%")
 
 
-def self_and_children_cpu() -> float:
-    """CPU seconds of this process and of its reaped children (a closed multiprocessing pool)."""
+def bench_cpu() -> float:
+    """CPU seconds of this process, its reaped children and every live descendant (servers,
+    workers, client and monitor processes): everything the benchmark itself runs."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    live = sum(cpu_seconds(pid) for pid in descendants(os.getpid()))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + live
 
 
 class RssSampler(threading.Thread):
@@ -478,8 +486,9 @@ class Server:
                 "workers": sum(cpu_seconds(pid) for pid in self.worker_pids())}
 
     def tree_cpu(self) -> float:
-        """CPU seconds of the live server tree plus this (bench) process."""
-        return sum(cpu_seconds(pid) for pid in self.tree_pids()) + self_and_children_cpu()
+        """CPU seconds of the server tree plus the bench and its other processes."""
+        self.tree_pids()
+        return bench_cpu()
 
     def log_text(self) -> str:
         with contextlib.suppress(OSError):

@@ -17,7 +17,7 @@ import time
 
 from bench import profiling
 from bench.harness import (
-    CpuAccount, Row, Server, cpu_seconds, self_and_children_cpu, follow, load_average, postgres_cpu_seconds, say, session_factory,
+    CpuAccount, Row, Server, cpu_seconds, bench_cpu, follow, load_average, postgres_cpu_seconds, say, session_factory,
     smiles_lines, upload, verdict, write_smiles,
 )
 
@@ -51,8 +51,7 @@ def bare_pool(texts: list[str], processes: int) -> dict:
         # Every process through its initializer (warm caches) before the clock starts, as the
         # service's workers are warm before the upload.
         pool.map(_ready, [0.3] * processes * 2, chunksize=1)
-        children = multiprocessing.active_children()
-        account = CpuAccount(lambda: self_and_children_cpu() + sum(cpu_seconds(c.pid) for c in children))
+        account = CpuAccount(bench_cpu)
         started = time.perf_counter()
         outcomes = pool.map(_audit, texts, chunksize=25)
         seconds = time.perf_counter() - started

@@ -34,7 +34,8 @@ def py_spy() -> str | None:
     return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
 
 
-def start(pids: list[int], seconds: float, label: str) -> list[tuple[subprocess.Popen, Path]]:
+def start(pids: list[int], seconds: float, label: str, idle: bool = True) -> list[tuple[subprocess.Popen, Path]]:
+    """py-spy record on each pid for `seconds` (idle samples too when `idle`, to see waits)."""
     tool = py_spy()
     if tool is None:
         say("  py-spy not found: no profile (pip install py-spy)")
@@ -45,7 +46,7 @@ def start(pids: list[int], seconds: float, label: str) -> list[tuple[subprocess.
         raw = OUT / f"pyspy-{label}-{pid}.txt"
         command = [tool, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))),
                    "--rate", "100", "--format", "raw", "--output", str(raw), "--nonblocking",
-                   "--idle", "--threads"]
+                   "--threads"] + (["--idle"] if idle else [])
         recorders.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
     return recorders
 
@@ -102,6 +103,42 @@ def summarise(raws: list[Path], top: int = 12) -> dict[str, float]:
     for name, count in leaves.most_common(top):
         say(f"    {100 * count / total:5.1f}%  {name[:150]}")
     return {name: count / total for name, count in stages.items()}
+
+
+def stop(recorders: list[tuple[subprocess.Popen, Path]]) -> list[Path]:
+    """End recordings early (SIGINT makes py-spy write what it has)."""
+    for process, _raw in recorders:
+        if process.poll() is None:
+            process.send_signal(2)
+    return finish(recorders)
+
+
+def hot_frames(raws: list[Path], thread: str = "MainThread", top: int = 25) -> None:
+    """Inclusive share of each frame in one thread's samples (a CPU profile without --idle)."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for raw in raws:
+        for line in raw.read_text(errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = stack.split(";")
+            if not count.isdigit() or thread not in frames[0]:
+                continue
+            total += int(count)
+            for frame in set(frames[1:]):
+                inclusive[frame] += int(count)
+    if not total:
+        say(f"  py-spy: no samples of {thread}")
+        return
+    say(f"  py-spy, {thread}: {total} samples at 100 Hz = {total / 100:.1f} s on CPU; inclusive share:")
+    shown = 0
+    for frame, count in inclusive.most_common():
+        if any(skip in frame for skip in ("<module>", "run_forever", "run_until_complete", "_run_once",
+                                          "Handle._run", "run_app", "cmd_serve", "main (service/cli")):
+            continue
+        say(f"    {100 * count / total:5.1f}%  {frame[:140]}")
+        shown += 1
+        if shown >= top:
+            break
 
 
 def flamegraph(raws: list[Path]) -> None:

@@ -8,7 +8,10 @@ then every schema with its fields.
 from __future__ import annotations
 
 import json
+import re
 from html import escape
+
+CODE_SPAN = re.compile(r"`([^`]+)`")
 
 STYLE = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1c2430;background:#f6f7f9}
@@ -27,6 +30,11 @@ th{background:#eef1f5}
 """
 
 
+def prose(text: str) -> str:
+    """Escaped text, with Markdown `code` spans as <code>."""
+    return CODE_SPAN.sub(r"<code>\1</code>", escape(text))
+
+
 def _schema_text(schema: dict) -> str:
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
@@ -41,7 +49,7 @@ def _parameters(op: dict) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(p['name'])}</code></td><td>{escape(p['in'])}</td>"
         f"<td>{'yes' if p.get('required') else 'no'}</td><td>{_schema_text(p['schema'])}</td>"
-        f"<td>{escape(p.get('description', ''))}</td></tr>" for p in params)
+        f"<td>{prose(p.get('description', ''))}</td></tr>" for p in params)
     return ("<table><caption>Parameters</caption><tr><th scope=col>name</th><th scope=col>in</th>"
             f"<th scope=col>required</th><th scope=col>schema</th><th scope=col>description</th></tr>{rows}</table>")
 
@@ -64,16 +72,16 @@ def _responses(op: dict, document: dict) -> str:
         content = response.get("content", {})
         kinds = ", ".join(f"<code>{escape(media)}</code> {_schema_text(item.get('schema', {}))}"
                           for media, item in content.items())
-        rows.append(f"<tr><td>{escape(status)}</td><td>{escape(response['description'])}</td><td>{kinds}</td></tr>")
+        rows.append(f"<tr><td>{escape(status)}</td><td>{prose(response['description'])}</td><td>{kinds}</td></tr>")
     return ("<table><caption>Responses</caption><tr><th scope=col>status</th><th scope=col>meaning</th>"
             f"<th scope=col>body</th></tr>{''.join(rows)}</table>")
 
 
 def _operation(path: str, method: str, op: dict, document: dict) -> str:
-    description = f"<p>{escape(op['description'])}</p>" if op.get("description") else ""
+    description = f"<p>{prose(op['description'])}</p>" if op.get("description") else ""
     return (f'<section class="op" id="{escape(op.get("operationId", path))}">'
             f'<h3><span class="method {method}">{method.upper()}</span><code>{escape(path)}</code></h3>'
-            f"<p>{escape(op.get('summary', ''))}</p>{description}{_parameters(op)}{_body(op)}"
+            f"<p>{prose(op.get('summary', ''))}</p>{description}{_parameters(op)}{_body(op)}"
             f"{_responses(op, document)}</section>")
 
 
@@ -95,6 +103,6 @@ def render(document: dict) -> str:
         f"<title>{escape(info['title'])} API reference</title><style>{STYLE}</style></head><body>"
         f"<header><h1>{escape(info['title'])} API {escape(info['version'])}</h1>"
         '<p><a href="/api/v1/openapi.json">openapi.json</a> · <a href="/">dashboard</a></p></header>'
-        f"<main><p>{escape(info.get('description', ''))}</p>{sections}<h2>schemas</h2>{schemas}</main>"
+        f"<main><p>{prose(info.get('description', ''))}</p>{sections}<h2>schemas</h2>{schemas}</main>"
         "</body></html>"
     )

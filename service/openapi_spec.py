@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
 from chemaudit.export import FORMATS
+from service.dashboard.routes import STATIC
 from service.openapi_schemas import SCHEMAS, ref
 from service.results_api import JOB_STATUSES
 
@@ -19,6 +20,11 @@ EXPORT_TYPES = {
     "application/json": "json", "application/x-ndjson": "ndjson",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
+EXPORT_SCHEMAS = {"json": {"type": "object", "required": ["job_id", "results"], "properties": {
+    "job_id": {"type": "string", "format": "uuid"}, "filename": {"type": "string"},
+    "status": {"type": "string"}, "total_results": {"type": "integer", "minimum": 0},
+    "statistics": {"oneOf": [ref("Statistics"), {"type": "null"}]},
+    "results": {"type": "array", "items": ref("ResultItem")}}}}
 ERRORS = {
     400: "Bad input.", 401: "API keys are enabled and the key is missing or wrong.",
     404: "No such job (unknown, malformed, or another key's job).", 413: "Upload too large.",
@@ -59,20 +65,21 @@ def json_body(schema_name: str, description: str, headers: dict | None = None) -
     return response
 
 
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"},
+                              "description": "Seconds to wait before trying again."}}
+
+
 def errors(*codes: int) -> dict:
-    responses = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in codes}
-    if 429 in codes:
-        responses["429"] = json_body("Error", ERRORS[429], {"Retry-After": {
-            "schema": {"type": "string"}, "description": "Seconds to wait (upload rate limit)."}})
-    return responses
+    return {str(code): {"$ref": f"#/components/responses/E{code}"} for code in codes}
 
 
 def text(media: str, description: str) -> dict:
     return {"description": description, "content": {media: {"schema": {"type": "string"}}}}
 
 
-def websocket(summary: str, description: str, parameters: list, codes: tuple[int, ...]) -> dict:
-    return {"summary": summary, "description": description, "tags": ["websocket"],
+def websocket(operation_id: str, summary: str, description: str, parameters: list,
+              codes: tuple[int, ...]) -> dict:
+    return {"summary": summary, "description": description, "tags": ["websocket"], "operationId": operation_id,
             "parameters": parameters,
             "responses": {"101": {"description": "Switching protocols: the socket is open."},
                           **errors(*codes)}}
@@ -86,38 +93,43 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "requestBody": {"required": True, "content": {"multipart/form-data": {
             "schema": ref("UploadForm"), "encoding": {"file": {"contentType": "application/octet-stream"}}}}},
         "responses": {"202": json_body("UploadAccepted", "Accepted and queued."),
-                      **errors(400, 401, 413, 415, 422, 429)}}},
+                      **errors(400, 401, 413, 415, 422, 429, 503)}}},
     "/api/v1/batch": {"get": {
         "summary": "Job history, newest first", "tags": ["batch"], "operationId": "listJobs",
         "parameters": [
             query("status", {"type": "string", "enum": list(JOB_STATUSES)}, "Only jobs of this status."),
-            query("since", {"type": "string", "format": "date-time"}, "Created at or after (ISO 8601; UTC if no zone)."),
+            query("since", {"type": "string", "format": "date-time"},
+                  "Created at or after (ISO 8601; UTC if no zone)."),
             query("until", {"type": "string", "format": "date-time"}, "Created before (ISO 8601)."),
-            query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}, "Jobs per page."),
+            query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+                  "Jobs per page."),
             query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
         ],
-        "responses": {"200": json_body("JobHistory", "One page of jobs."), **errors(401, 422)}}},
+        "responses": {"200": json_body("JobHistory", "One page of jobs."), **errors(401, 422, 503)}}},
     JOB + "/status": {"get": {
         "summary": "Progress of one job (the polling fallback)", "tags": ["batch"], "operationId": "jobStatus",
         "parameters": [JOB_ID],
-        "responses": {"200": json_body("ProgressMessage", "The progress message."), **errors(401, 404)}}},
+        "responses": {"200": json_body("ProgressMessage", "The progress message."),
+                      **errors(401, 404, 503)}}},
     JOB: {
         "get": {
-            "summary": "Status, statistics and one page of results", "tags": ["batch"], "operationId": "jobResults",
+            "summary": "Status, statistics and one page of results", "tags": ["batch"],
+            "operationId": "jobResults",
             "parameters": [JOB_ID, *PAGING, *FILTERS],
             "responses": {"200": json_body("ResultsPage", "One page of (filtered, sorted) results."),
-                          **errors(401, 404, 422)}},
+                          **errors(401, 404, 422, 503)}},
         "delete": {
-            "summary": "Cancel a job, keeping the results so far", "tags": ["batch"], "operationId": "cancelJob",
+            "summary": "Cancel a job, keeping the results so far", "tags": ["batch"],
+            "operationId": "cancelJob",
             "parameters": [JOB_ID],
             "responses": {"200": json_body("CancelResponse", "The job's state after the request."),
-                          **errors(401, 404)}},
+                          **errors(401, 404, 503)}},
     },
     JOB + "/stats": {"get": {
         "summary": "Statistics of a job", "tags": ["batch"], "operationId": "jobStats",
         "description": "Computed now while the job runs; stored once it has ended.",
         "parameters": [JOB_ID],
-        "responses": {"200": json_body("Statistics", "The statistics."), **errors(401, 404)}}},
+        "responses": {"200": json_body("Statistics", "The statistics."), **errors(401, 404, 503)}}},
     JOB + "/export": {"get": {
         "summary": "Download all (filtered) results", "tags": ["batch"], "operationId": "exportResults",
         "description": "Streamed, never truncated. The row count is in X-Total-Results.",
@@ -127,9 +139,9 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "description": "The file, as an attachment.",
             "headers": {"Content-Disposition": {"schema": {"type": "string"}},
                         "X-Total-Results": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}},
-            "content": {media: {"schema": {"type": "string", "description": f"{fmt} file"}}
+            "content": {media: {"schema": EXPORT_SCHEMAS.get(fmt, {"type": "string"})}
                         for media, fmt in EXPORT_TYPES.items()}},
-            **errors(401, 404, 422)}}},
+            **errors(401, 404, 422, 503)}}},
     "/api/v1/validate": {"post": {
         "summary": "Audit one molecule synchronously", "tags": ["molecules"], "operationId": "validate",
         "security": [],
@@ -137,7 +149,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {
             "200": json_body("ResultItem", "The audit result."),
             "400": {"description": "Bad body, or a molecule that could not be read (then with its result).",
-                    "content": {"application/json": {"schema": {"oneOf": [ref("InvalidMolecule"), ref("Error")]}}}},
+                    "content": {"application/json": {
+                        "schema": {"anyOf": [ref("InvalidMolecule"), ref("Error")]}}}},
             **errors(413, 422)}}},
     "/api/v1/checks": {"get": {
         "summary": "The list of checks", "tags": ["molecules"], "operationId": "listChecks",
@@ -152,7 +165,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Prometheus metrics", "tags": ["operations"], "operationId": "metrics", "security": [],
         "responses": {"200": text("text/plain", "Prometheus text exposition format.")}}},
     "/ws/batch/{job_id}": {"get": websocket(
-        "WebSocket: live progress of one job",
+        "jobSocket", "WebSocket: live progress of one job",
         "Sends the current progress message at once, then every change, then closes (1000) after "
         "`complete`, `failed` or `cancelled`. Text from the client (`ping`) is ignored and never "
         "answered. `?after_seq=N` resumes without repeats. A client too slow to keep up is closed "
@@ -160,24 +173,24 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         [JOB_ID, query("after_seq", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
                        "Only messages with a greater seq."),
          query("api_key", {"type": "string"}, "The API key (browsers cannot set headers on sockets).")],
-        (400, 401, 404, 422, 429))},
+        (400, 401, 404, 422, 429, 503))},
     "/ws/jobs": {"get": websocket(
-        "WebSocket: every job's progress (for dashboards)",
+        "jobsSocket", "WebSocket: every job's progress (for dashboards)",
         "Sends the current state of the most recent running jobs at once, then every progress "
         "message of every job (of this API key, when keys are enabled). It stays open; `ping` is "
         "ignored; a client too slow to keep up is closed with 1013. Without a WebSocket upgrade "
         "the answer is 400.",
         [query("api_key", {"type": "string"}, "The API key (browsers cannot set headers on sockets).")],
-        (400, 401, 429))},
+        (400, 401, 429, 503))},
     "/": {"get": {
         "summary": "The dashboard", "tags": ["dashboard"], "operationId": "dashboard", "security": [],
         "responses": {"200": text("text/html", "The dashboard page.")}}},
     "/static/{name}": {"get": {
         "summary": "A dashboard file", "tags": ["dashboard"], "operationId": "dashboardFile", "security": [],
         "parameters": [{"name": "name", "in": "path", "required": True,
-                        "schema": {"type": "string", "enum": ["app.css", "app.js"]}}],
+                        "schema": {"type": "string", "enum": sorted(STATIC)}}],
         "responses": {"200": {"description": "The file.", "content": {
-            "text/css": {"schema": {"type": "string"}}, "text/javascript": {"schema": {"type": "string"}}}},
+            media: {"schema": {"type": "string"}} for media in sorted(set(STATIC.values()))}},
             **errors(404)}}},
     "/api/v1/openapi.json": {"get": {
         "summary": "This document", "tags": ["operations"], "operationId": "openapi", "security": [],
@@ -212,7 +225,8 @@ def build_document(registered: set[tuple[str, str]]) -> dict:
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,
-            "responses": {f"E{code}": json_body("Error", text_) for code, text_ in ERRORS.items()},
+            "responses": {f"E{code}": json_body("Error", text_, RETRY_AFTER if code in (429, 503) else None)
+                          for code, text_ in ERRORS.items()},
             "securitySchemes": {
                 "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},

@@ -49,11 +49,18 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
         for message in await _catch_up(pool, job_id, after_seq):
             subscriber.offer(message)
         writer = asyncio.create_task(_write(ws, subscriber))
-        await _read(ws)
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
+        reader = asyncio.create_task(_read(ws))
+        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if writer.done() and not reader.done():
+            # We closed (job ended, or client too slow): wait briefly for the client's close reply.
+            await asyncio.wait({reader}, timeout=CLOSE_TIMEOUT)
+        for task in (writer, reader):
+            task.cancel()
+        await asyncio.gather(writer, reader, return_exceptions=True)
     finally:
         hub.unsubscribe(subscriber)
+        if request.transport is not None and not ws.closed:
+            request.transport.close()  # a peer that never answers our close is cut off
     return ws
 
 

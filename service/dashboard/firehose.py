@@ -2,9 +2,11 @@
 
 On connect the server sends the current state of the most recent running jobs, then every
 progress message of every job (the same messages as `/ws/batch/{job_id}`, never anything else).
-The socket stays open across job ends. The rules of the per-job socket hold here too: text from
-the client (`ping`) is ignored and never answered, binary frames close the socket (1003), and a
-client too slow to keep up with its bounded queue is closed with 1013.
+The socket stays open across job ends. After the web process's LISTEN connection reconnects,
+the state of those jobs is sent again (NOTIFYs sent during the outage are lost for good).
+The rules of the per-job socket hold here too: text from the client (`ping`) is ignored and
+never answered, binary frames close the socket (1003), and a client too slow to keep up with
+its bounded queue is closed with 1013.
 
 With API keys enabled the key is required (header or `api_key` query parameter) and the
 socket carries only the jobs of that key: whose job a message belongs to is looked up once per
@@ -15,15 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
+import psycopg
 from aiohttp import WSCloseCode, WSMsgType, web
+from psycopg_pool import PoolTimeout
 
 from chemaudit.db import results_queries as rq
 from chemaudit.errors import RateLimited
 from service.auth import request_owner
 from service.db import fetchall, fetchone
 from service.hub import Subscriber
-from service.keys import HUB, POOL, SETTINGS
+from service.keys import HUB, LISTENER, POOL, SETTINGS
 from service.progress_source import current_message
 
 log = logging.getLogger("chemaudit.ws.jobs")
@@ -31,6 +36,7 @@ log = logging.getLogger("chemaudit.ws.jobs")
 MAX_CLIENT_FRAME = 4096
 CLOSE_TIMEOUT = 2.0
 RECENT_RUNNING = 50  # running jobs whose state a new dashboard receives at once
+RESYNC_SEEN = 200  # jobs this socket has seen whose state is sent again after a LISTEN reconnect
 OWNER_CACHE = 10_000
 
 
@@ -47,7 +53,11 @@ class Visibility:
             return True
         seen = self._known.get(job_id)
         if seen is None:
-            row = await fetchone(self.pool, rq.job_header(job_id, self.owner, check_owner=True))
+            try:
+                row = await fetchone(self.pool, rq.job_header(job_id, self.owner, check_owner=True))
+            except (OSError, psycopg.Error, PoolTimeout) as exc:
+                log.warning("cannot tell whose job %s is (%s); not sending it", job_id, exc)
+                return False  # fail closed, and ask again next time
             seen = row is not None
             if len(self._known) >= OWNER_CACHE:
                 self._known.clear()
@@ -55,22 +65,44 @@ class Visibility:
         return seen
 
 
-async def running_snapshot(pool, owner: str | None) -> list[dict]:
-    """The current message of each of the most recent running jobs, oldest first."""
+async def running_snapshot(pool, owner: str | None, also: Sequence[str] = ()) -> list[dict]:
+    """The current message of each of the most recent running jobs (and of `also`), oldest first."""
     jobs = await fetchall(pool, rq.job_history(RECENT_RUNNING, "processing", owner=owner,
                                                check_owner=owner is not None))
+    job_ids = list(dict.fromkeys([*also, *(str(job["id"]) for job in reversed(jobs))]))
     messages = []
-    for job in reversed(jobs):
-        message = await current_message(pool, job["id"])
+    for job_id in job_ids:
+        message = await current_message(pool, job_id, owner)
         if message is not None:
             messages.append(message)
     return messages
+
+
+async def resync_after_reconnects(listener, pool, owner: str | None, subscriber: Subscriber,
+                                  interval: float) -> None:
+    """NOTIFYs sent while the LISTEN connection was down are lost: after each reconnect, send
+    again the state of the running jobs and of the jobs this socket has seen (offer() drops
+    what it already had)."""
+    seen_reconnects = listener.reconnects
+    while True:
+        await asyncio.sleep(interval)
+        if listener.reconnects == seen_reconnects or not listener.is_up:
+            continue
+        seen_reconnects = listener.reconnects
+        try:
+            messages = await running_snapshot(pool, owner, list(subscriber.last_seq)[-RESYNC_SEEN:])
+        except (OSError, psycopg.Error, PoolTimeout) as exc:
+            log.warning("dashboard resync failed: %s", exc)
+            continue
+        for message in messages:
+            subscriber.offer(message)
 
 
 async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
     settings = request.app[SETTINGS]
     pool = request.app[POOL]
     hub = request.app[HUB]
+    listener = request.app[LISTENER]
     owner = request_owner(request)
     address = request.remote or ""
     if hub.count_address(address) >= settings.ws_max_per_address:
@@ -84,11 +116,20 @@ async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
         for message in await running_snapshot(pool, owner):
             subscriber.offer(message)
         writer = asyncio.create_task(_write(ws, subscriber, Visibility(pool, owner)))
-        await _read(ws)
-        writer.cancel()
-        await asyncio.gather(writer, return_exceptions=True)
+        reader = asyncio.create_task(_read(ws))
+        resync = asyncio.create_task(resync_after_reconnects(listener, pool, owner, subscriber,
+                                                             settings.listener_probe_interval))
+        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if writer.done() and not reader.done():
+            # We closed (client too slow): wait briefly for the client's close reply.
+            await asyncio.wait({reader}, timeout=CLOSE_TIMEOUT)
+        for task in (writer, reader, resync):
+            task.cancel()
+        await asyncio.gather(writer, reader, resync, return_exceptions=True)
     finally:
         hub.unsubscribe(subscriber)
+        if request.transport is not None and not ws.closed:
+            request.transport.close()  # a peer that never answers our close is cut off
     return ws
 
 

@@ -19,6 +19,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC = {
     "app.css": "text/css",
     "app.js": "text/javascript",
+    "api.js": "text/javascript",
+    "charts.js": "text/javascript",
+    "home.js": "text/javascript",
+    "job.js": "text/javascript",
 }
 INDEX = "index.html"
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -1,0 +1,258 @@
+"""4. Progress delivery: 1,000 WebSocket clients on one job, then 1,000 spread over 100 jobs.
+
+The events are written by the benchmark itself, in a controlled way, with the project's own named
+query (`append_event`, whose trigger NOTIFYs): each one in its own transaction, like a worker's
+batch, and the wall time right after COMMIT returns is the event's commit time. Every client
+records the wall time at which each message reaches it; the latency is the difference (one clock:
+everything runs on this machine). A LISTEN connection in the benchmark gives a reference: when
+PostgreSQL itself delivered the NOTIFY.
+
+The jobs are real rows of a real server's database, with no chunks: the workers never touch them
+and the sweeper has nothing to re-enqueue. The clients run in several processes, so that one
+Python process reading 1,000 sockets is not what is measured.
+
+Target: p99 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import queue
+import time
+import uuid
+
+from bench import profiling
+from bench.harness import (
+    CpuAccount, Row, Server, load_average, ms, percentile, raise_open_files, say, verdict,
+)
+
+TARGET = 0.050
+TICK = 0.1  # seconds between event commits (event_min_interval: at most 10 events/s per job)
+
+
+# Clients (in child processes) --------------------------------------------------------------------
+
+async def _clients(ws_base: str, job_ids: list[tuple[int, str]], deadline: float, ready) -> dict:
+    import aiohttp
+
+    receipts: list[tuple[int, int, float]] = []  # (job index, seq, time.time())
+    failures: list[str] = []
+    connected = 0
+    semaphore = asyncio.Semaphore(50)
+    all_open = asyncio.Event()
+
+    async def one(job_index: int, job_id: str, session):
+        nonlocal connected
+        try:
+            async with semaphore:
+                ws = await session.ws_connect(f"{ws_base}/ws/batch/{job_id}", heartbeat=None)
+            async with ws:
+                first = await ws.receive(timeout=60)  # the snapshot, sent at once
+                if first.type != aiohttp.WSMsgType.TEXT:
+                    raise RuntimeError(f"no snapshot: {first.type}")
+                connected += 1
+                if connected == len(job_ids):
+                    all_open.set()
+                async for msg in ws:
+                    if msg.type != aiohttp.WSMsgType.TEXT:
+                        break
+                    now = time.time()
+                    data = json.loads(msg.data)
+                    receipts.append((job_index, data["seq"], now))
+                    if data["status"] in ("complete", "failed", "cancelled"):
+                        break
+        except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
+            failures.append(repr(exc)[:200])
+            if connected + len(failures) == len(job_ids):
+                all_open.set()
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = [asyncio.create_task(one(i, job_id, session)) for i, job_id in job_ids]
+        try:
+            await asyncio.wait_for(all_open.wait(), 120)
+        except asyncio.TimeoutError:
+            pass
+        ready.put(("ready", os.getpid(), connected, failures[:3]))
+        await asyncio.wait(tasks, timeout=max(1.0, deadline - time.time()))
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return {"receipts": receipts, "failures": failures, "connected": connected}
+
+
+def client_process(ws_base: str, job_ids: list, deadline: float, ready, results) -> None:
+    raise_open_files(len(job_ids) + 256)
+    out = {"receipts": [], "failures": ["did not run"], "connected": 0}
+    try:
+        out = asyncio.run(_clients(ws_base, job_ids, deadline, ready))
+    finally:
+        results.put(out)
+
+
+# The writer and the reference listener (in this process) ------------------------------------------
+
+def create_jobs(database_url: str, count: int, total: int) -> list[str]:
+    """Jobs with a first event and no chunks, through the project's own named queries."""
+    import psycopg
+
+    from chemaudit.db import queries as q
+
+    ids = [uuid.uuid4() for _ in range(count)]
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        for job_id in ids:
+            job = q.insert_job(job_id, "bench-progress.smi", {}, None)
+            conn.execute(job.sql, job.params)
+            conn.execute("UPDATE jobs SET total = %s, format = 'smiles' WHERE id = %s", (total, job_id))
+            event = q.append_event(job_id, 0)
+            conn.execute(event.sql, event.params)
+    return [str(job_id) for job_id in ids]
+
+
+async def write_events(database_url: str, schedule: list[list[int]], job_ids: list[str], total: int,
+                       tick: float) -> tuple[dict, dict]:
+    """Commit the scheduled events (tick by tick); returns {(job, seq): commit time} and the
+    reference {(job, seq): time the benchmark's own LISTEN connection got the NOTIFY}."""
+    import asyncpg
+    import psycopg
+
+    from chemaudit.db import queries as q
+    from chemaudit.db.schema import NOTIFY_CHANNEL
+
+    index = {job_id: i for i, job_id in enumerate(job_ids)}
+    committed: dict[tuple[int, int], float] = {}
+    heard: dict[tuple[int, int], float] = {}
+
+    def on_notify(_conn, _pid, _channel, payload):
+        now = time.time()
+        data = json.loads(payload)
+        if data["job_id"] in index:
+            heard[(index[data["job_id"]], data["seq"])] = now
+
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(NOTIFY_CHANNEL, on_notify)
+    done = {i: 0 for i in range(len(job_ids))}
+    try:
+        async with await psycopg.AsyncConnection.connect(database_url) as conn:
+            next_tick = time.monotonic()
+            for step, jobs in enumerate(schedule):
+                last = step == len(schedule) - 1
+                for i in jobs:
+                    job_id = uuid.UUID(job_ids[i])
+                    done[i] = total if last else min(total - 1, done[i] + max(1, total // 50))
+                    status = "complete" if last else "processing"
+                    async with conn.transaction():
+                        await conn.execute(
+                            "UPDATE jobs SET processed = %s, status = %s,"
+                            " finished_at = CASE WHEN %s = 'complete' THEN now() END WHERE id = %s",
+                            (done[i], status, status, job_id))
+                        event = q.append_event(job_id, 0 if last else 60)
+                        seq = (await (await conn.execute(event.sql, event.params)).fetchone())[0]
+                    committed[(i, seq)] = time.time()
+                next_tick += tick
+                await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
+        await asyncio.sleep(1.0)
+    finally:
+        await listener.close()
+    return committed, heard
+
+
+# One scenario --------------------------------------------------------------------------------------
+
+def scenario(server: Server, label: str, jobs: int, clients: int, processes: int, rounds: int,
+             jobs_per_tick: int, spy: bool = False) -> dict:
+    job_ids = create_jobs(server.database_url, jobs, 1000)
+    assignment = [(i % jobs, job_ids[i % jobs]) for i in range(clients)]
+    # Each job's events, round-robin: `jobs_per_tick` jobs get one event per tick.
+    order = list(range(jobs))
+    schedule = []
+    for r in range(rounds):
+        start = (r * jobs_per_tick) % jobs
+        schedule.append([order[(start + k) % jobs] for k in range(jobs_per_tick)])
+    schedule.append(order)  # the terminal event of every job, in one last tick
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Queue(), context.Queue()
+    deadline = time.time() + 120 + len(schedule) * TICK + 30
+    procs = [context.Process(target=client_process, daemon=True,
+                             args=(server.ws_base, assignment[p::processes], deadline, ready, results))
+             for p in range(processes)]
+    for proc in procs:
+        proc.start()
+    try:
+        connected, failures = 0, []
+        for _ in procs:
+            _tag, _pid, count, fails = ready.get(timeout=180)
+            connected += count
+            failures += fails
+        say(f"  [{label}] {connected} of {clients} clients connected on {jobs} job(s) "
+            f"({processes} client processes){'; e.g. ' + failures[0] if failures else ''}")
+        account = CpuAccount(server.tree_cpu)
+        web_before = server.cpu()["web"]
+        started = time.time()
+        recorders = profiling.start([server.web_pid], 600, f"progress-web-{jobs}", idle=False) if spy else []
+        committed, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, 1000, TICK))
+        web_cpu = server.cpu()["web"] - web_before
+        if recorders:
+            profiling.hot_frames(profiling.stop(recorders))
+        outputs = [results.get(timeout=max(5.0, deadline - time.time() + 30)) for _ in procs]
+        wall = time.time() - started
+    finally:
+        for proc in procs:
+            proc.join(10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+    split = account.stop()  # after the joins: the clients' CPU is then in RUSAGE_CHILDREN
+    latencies, missing_commit = [], 0
+    for out in outputs:
+        for job_index, seq, at in out["receipts"]:
+            commit = committed.get((job_index, seq))
+            if commit is None:
+                missing_commit += 1
+                continue
+            latencies.append(at - commit)
+    expected = sum(sum(1 for i, _ in assignment if i == job) * sum(1 for (j, _s) in committed if j == job)
+                   for job in range(jobs))
+    reference = [heard[key] - committed[key] for key in committed if key in heard]
+    return {"latencies": latencies, "expected": expected, "received": len(latencies),
+            "connected": connected, "events": len(committed), "reference": reference,
+            "web_cpu": web_cpu, "wall": wall, "split": split,
+            "failures": sum(len(out["failures"]) for out in outputs)}
+
+
+def _report(label: str, r: dict) -> list[Row]:
+    lat = r["latencies"]
+    p50, p99, worst = percentile(lat, 50), percentile(lat, 99), max(lat, default=float("nan"))
+    ref = r["reference"]
+    say(f"  [{label}] {r['events']} events committed, {r['received']:,} of {r['expected']:,} receipts "
+        f"({r['failures']} client errors): commit -> client p50 {ms(p50)}, p99 {ms(p99)}, max {ms(worst)}; "
+        f"commit -> benchmark's own LISTEN p50 {ms(percentile(ref, 50))}, p99 {ms(percentile(ref, 99))}")
+    say(f"      web process CPU {r['web_cpu']:.1f} s over {r['wall']:.1f} s "
+        f"({1000 * r['web_cpu'] / max(1, r['received']):.3f} ms per delivered message); "
+        f"{CpuAccount.describe(r['split'])}")
+    return [
+        Row("progress", f"{label}: commit -> client p50 | p99 | max",
+            f"{ms(p50)} | {ms(p99)} | {ms(worst)}", f"p99 <= {TARGET * 1000:.0f} ms", verdict(p99, TARGET, False)),
+        Row("progress", f"{label}: delivered", f"{r['received']:,} / {r['expected']:,}",
+            "all", "met" if r["received"] >= r["expected"] else "NOT met"),
+    ]
+
+
+def run(opts) -> list[Row]:
+    limit = raise_open_files(opts.clients * 2 + 1024)
+    processes = max(1, opts.client_processes)
+    say(f"progress: {opts.clients} WebSocket clients, {processes} client processes, soft open-file limit "
+        f"{limit}; load average {load_average()}")
+    rows: list[Row] = []
+    with Server("progress") as server:
+        one = scenario(server, "1 job", jobs=1, clients=opts.clients, processes=processes,
+                       rounds=30, jobs_per_tick=1, spy=opts.py_spy)
+        rows += _report(f"{opts.clients} clients, 1 job", one)
+        jobs = max(1, min(100, opts.clients // 10))
+        spread = scenario(server, f"{jobs} jobs", jobs=jobs, clients=opts.clients, processes=processes,
+                          rounds=100, jobs_per_tick=max(1, jobs // 10), spy=opts.py_spy)
+        rows += _report(f"{opts.clients} clients, {jobs} jobs", spread)
+    return rows

@@ -10,13 +10,15 @@ from aiohttp import web
 
 from chemaudit.broker import make_broker
 from chemaudit.settings import Settings
-from service import health, jobs, upload, validate, websocket
+from service import health, jobs, metrics, upload, validate, websocket
 from service.db import make_pool
 from service.hub import Hub
 from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_LIMITER
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
 from service.progress_source import current_message
+from service.dashboard.routes import setup_dashboard_routes
+from service.openapi import setup_openapi_routes
 from service.results_api import setup_results_routes
 from service.rate_limit import RateLimiter
 
@@ -32,8 +34,11 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{API}/validate", validate.validate_one)
     app.router.add_get(f"{API}/checks", validate.list_checks)
     app.router.add_get(f"{API}/health", health.health)
+    app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
+    setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
+    setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
 
 
 async def _database(app: web.Application):

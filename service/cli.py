@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 
 from aiohttp import web
 
@@ -43,6 +44,14 @@ def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["CHEMAUDIT_DATABASE_URL"] = settings.database_url
     return env
+
+
+def _shared_metrics_dir(settings: Settings) -> None:
+    """One fresh directory where this node's workers write metrics and the web node reads them."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        return
+    directory = tempfile.mkdtemp(prefix="chemaudit-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
 
 
 def cmd_migrate(args) -> int:
@@ -90,6 +99,7 @@ def cmd_serve(args) -> int:
 
     settings = _ensure_database(_settings(args))
     migrate.upgrade(settings.sync_database_url)
+    _shared_metrics_dir(settings)
     supervisor = _supervisor(settings)
     supervisor.start()
     try:

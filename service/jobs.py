@@ -5,24 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from chemaudit.db import queries as q
-from chemaudit.errors import InvalidOption
 from service.db import run
 from service.auth import request_owner
 from service.keys import POOL
 from service.progress_source import parse_job_id, require_message
-
-def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidOption(f"{name} must be an integer, not {raw[:40]!r}.") from None
-    if not low <= value <= high:
-        raise InvalidOption(f"{name} must be between {low} and {high}, not {value}.")
-    return value
-
 
 async def job_status(request: web.Request) -> web.Response:
     job_id = parse_job_id(request.match_info["job_id"])

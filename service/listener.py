@@ -18,6 +18,7 @@ import psycopg
 
 from chemaudit.db.schema import NOTIFY_CHANNEL
 from service.hub import Hub
+from service.metrics import stamp
 
 log = logging.getLogger("chemaudit.listener")
 
@@ -106,6 +107,7 @@ class ProgressListener:
         except ValueError:
             log.warning("ignoring malformed progress payload %.200r", payload)
             return
+        stamp(message)
         self.hub.publish(message)
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from psycopg_pool import PoolTimeout
 
 from chemaudit.errors import ChemAuditError
+from service.metrics import REQUESTS
 
 log = logging.getLogger("chemaudit.http")
 
@@ -47,6 +48,7 @@ async def errors_middleware(request: web.Request, handler):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "internal_error", "The server hit an unexpected error; it was logged.")
     finally:
+        REQUESTS.labels(request.method, str(status)).inc()
         elapsed = (time.perf_counter() - started) * 1000
         log.info("%s %s %s %.1fms", request.method, request.path, status, elapsed)
 

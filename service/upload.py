@@ -11,6 +11,7 @@ import logging
 import uuid
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from chemaudit.broker import enqueue_chunks
 from chemaudit.db import queries as q
@@ -40,6 +41,13 @@ def parse_flag(name: str, raw: str) -> bool:
     raise InvalidOption(f"Option {name} must be true or false, not {raw[:40]!r}.")
 
 
+async def _next_part(reader):
+    try:
+        return await reader.next()
+    except (ValueError, HttpProcessingError) as exc:
+        raise BadInput(f"The multipart body is malformed: {exc}.", code="bad_multipart") from None
+
+
 async def _read_field(part: BodyPartReader) -> str:
     data = await part.read(decode=True)
     if len(data) > 1024:
@@ -53,11 +61,14 @@ async def upload(request: web.Request) -> web.Response:
                        code="missing_file")
     owner = request_owner(request)
     request.app[UPLOAD_LIMITER].take(client_id(request, owner))
-    reader = await request.multipart()
+    try:
+        reader = await request.multipart()
+    except ValueError as exc:
+        raise BadInput(f"The multipart body cannot be read: {exc}.", code="bad_multipart") from None
     fields: dict[str, str] = {}
     job_id = uuid.uuid4()
     created = None
-    while (part := await reader.next()) is not None:
+    while (part := await _next_part(reader)) is not None:
         if not isinstance(part, BodyPartReader):
             continue
         if part.name == "file" and created is None:

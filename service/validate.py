@@ -46,7 +46,7 @@ async def validate_one(request: web.Request) -> web.Response:
     if not isinstance(molecule, str):
         raise BadInput("Field 'molecule' (a SMILES, InChI or molblock string) is required.")
     fmt = body.get("format", "auto")
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise InvalidOption(f"format must be one of {', '.join(sorted(FORMATS))}, not {str(fmt)[:20]!r}.")
     flags = {flag: bool(body.get(flag, False)) for flag in OPTION_FLAGS}
     options = AuditOptions.from_settings(request.app[SETTINGS], checks=_checks(body), **flags)

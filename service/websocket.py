@@ -8,6 +8,7 @@ from the client (`ping`) is ignored and never answered; only progress messages a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -15,8 +16,9 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from chemaudit.errors import NotFound, RateLimited
 from service.auth import request_owner
 from service.hub import Subscriber, is_terminal
-from service.jobs import int_param
 from service.keys import HUB, POOL, SETTINGS
+from service.metrics import observe_sent
+from service.results_params import int_param
 from service.progress_source import current_message, messages_after, parse_job_id
 
 log = logging.getLogger("chemaudit.ws")
@@ -78,7 +80,8 @@ async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
         if message is None:  # overflow sentinel
             await _close(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
             return
-        await ws.send_json(message)
+        await ws.send_str(json.dumps({k: v for k, v in message.items() if k != "_received"}))
+        observe_sent(message)
         if is_terminal(message):
             await _close(ws, WSCloseCode.OK, b"job finished")
             return

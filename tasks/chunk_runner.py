@@ -23,6 +23,7 @@ from chemaudit.db import results_queries as rq
 from chemaudit.progress import RATE_WINDOW_SECONDS, estimate_eta
 from chemaudit.result_rows import rows_to_json
 from chemaudit.settings import Settings
+from tasks.metrics import CHUNK_SECONDS, MOLECULE_SECONDS, MOLECULES_AUDITED
 from tasks.record_audit import FaultDrill, audit_isolated, audit_record
 from tasks.watchdog import MoleculeWatchdog
 
@@ -55,6 +56,13 @@ class ChunkRunner:
         self.drill = FaultDrill(settings.fault_crash_marker, settings.fault_hang_marker)
 
     def _audit(self, job_id: str, record: dict, options: AuditOptions, isolated: bool) -> dict:
+        started = time.perf_counter()
+        row = self._audit_timed(job_id, record, options, isolated)
+        MOLECULE_SECONDS.observe(time.perf_counter() - started)
+        MOLECULES_AUDITED.labels(row["status"]).inc()
+        return row
+
+    def _audit_timed(self, job_id: str, record: dict, options: AuditOptions, isolated: bool) -> dict:
         if isolated:
             return audit_isolated(job_id, record, options, self.drill, self.settings.molecule_timeout)
         if self.watchdog is None:
@@ -66,6 +74,10 @@ class ChunkRunner:
             self.watchdog.end()
 
     def run(self, job_id: UUID, chunk_no: int) -> ChunkOutcome:
+        with CHUNK_SECONDS.time():
+            return self._run_chunk(job_id, chunk_no)
+
+    def _run_chunk(self, job_id: UUID, chunk_no: int) -> ChunkOutcome:
         outcome = ChunkOutcome()
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             claim = _run(cur, q.claim_chunk(job_id, chunk_no)).fetchone()

@@ -250,5 +250,16 @@ def results_count(job_id: UUID) -> Query:
     return Query("SELECT count(*) AS n FROM results WHERE job_id = %(id)s", {"id": job_id})
 
 
+def jobs_by_status() -> Query:
+    return Query("SELECT status, count(*) AS n FROM jobs GROUP BY status")
+
+
+def work_totals() -> Query:
+    return Query(
+        "SELECT (SELECT sum(processed) FROM jobs) AS processed,"
+        " (SELECT count(*) FROM chunks c JOIN jobs j ON j.id = c.job_id"
+        "  WHERE j.status = 'processing' AND NOT c.done) AS pending_chunks")
+
+
 def ping() -> Query:
     return Query("SELECT 1 AS ok")

@@ -77,3 +77,40 @@ async def test_documented_python_client_runs_unchanged(service, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[-1].startswith("complete: 100.0% (1000/1000)")
+
+
+def _metric(text: str, name: str, labels: str = "") -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + (labels or "")) and not line.startswith("#"):
+            head, value = line.rsplit(" ", 1)
+            if head == name + labels or (not labels and head.split("{")[0] == name):
+                total += float(value)
+    return total
+
+
+async def test_metrics_move_during_a_job(service, tmp_path):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{service.base}/metrics") as response:
+            before = await response.text()
+        accepted = await _upload(session, service.base, write_csv(tmp_path / "m.csv", 600))
+        async with session.ws_connect(f"{service.ws_base}/ws/batch/{accepted['job_id']}") as ws:
+            await ws.receive(timeout=5)
+            async with session.get(f"{service.base}/metrics") as response:
+                during = await response.text()
+            with psycopg.connect(service.database_url, autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE application_name = 'chemaudit-listener'")
+            async for _ in ws:
+                pass
+        await asyncio.sleep(1)
+        async with session.get(f"{service.base}/metrics") as response:
+            after = await response.text()
+    assert _metric(during, "chemaudit_websocket_connections") >= 1
+    assert _metric(after, "chemaudit_listener_reconnects") >= 1
+    for name in ("chemaudit_chunk_seconds_count", "chemaudit_molecule_seconds_count",
+                 "chemaudit_molecules_audited_total", "chemaudit_molecules_processed",
+                 "chemaudit_notify_to_send_seconds_count", "chemaudit_http_requests_total"):
+        assert _metric(after, name) > _metric(before, name), name
+    assert _metric(after, "chemaudit_jobs", '{status="complete"}') >= 1
+    assert "chemaudit_queue_depth_chunks" in after

@@ -364,8 +364,9 @@ def free_port() -> int:
 
 
 def chemaudit_command() -> list[str]:
-    script = shutil.which("chemaudit", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "service.cli"]
+    """`chemaudit` as `python -m service.cli`, run from this checkout (cwd=ROOT): the code under
+    test is always the one next to these benchmarks, installed or not."""
+    return [sys.executable, "-m", "service.cli"]
 
 
 # Settings the benchmarks change on every server they start (everything else: defaults or the

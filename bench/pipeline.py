@@ -102,6 +102,15 @@ def service_run(path, count: int, timeout: float, spy: bool) -> dict:
     return result
 
 
+def _merge(first: dict, second: dict, count: int) -> dict:
+    seconds = first["seconds"] + second["seconds"]
+    capacity = {key: (first["split"][key] * first["seconds"] + second["split"][key] * second["seconds"]) / seconds
+                for key in first["split"] if key != "wall"}
+    return {"seconds": seconds, "rate": count / seconds, "errors": first["errors"] + second["errors"],
+            "cpu_per_molecule": (first["cpu_per_molecule"] * first["n"] + second["cpu_per_molecule"] * second["n"])
+            / count, "split": capacity}
+
+
 def run(opts) -> list[Row]:
     count = opts.molecules
     processes = os.cpu_count() or 1
@@ -110,12 +119,19 @@ def run(opts) -> list[Row]:
     path = write_smiles(count, f"pipeline_{count}.smi")
     texts = [line.split("\t")[0] for line in smiles_lines(count)]
 
-    pool = bare_pool(texts, processes)
+    # A-B-A: half of the file through the pool before the service run, half after, so a change
+    # of the machine's background load during the run weighs on both sides alike.
+    half = count // 2
+    first = bare_pool(texts[:half], processes) | {"n": half}
+    say(f"  (a) Pool({processes}) + audit(), first half: {first['seconds']:.1f} s, {first['rate']:.1f} molecules/s; "
+        f"{CpuAccount.describe(first['split'])}")
+    service = service_run(path, count, opts.timeout, opts.py_spy)
+    second = bare_pool(texts[half:], processes) | {"n": count - half}
+    say(f"  (a) Pool({processes}) + audit(), second half: {second['seconds']:.1f} s, {second['rate']:.1f} molecules/s; "
+        f"{CpuAccount.describe(second['split'])}")
+    pool = _merge(first, second, count)
     say(f"  (a) Pool({processes}) + audit(): {pool['seconds']:.1f} s, {pool['rate']:.1f} molecules/s, "
         f"{pool['cpu_per_molecule'] * 1000:.2f} ms CPU per molecule, {pool['errors']} error results")
-    say(f"      {CpuAccount.describe(pool['split'])}")
-
-    service = service_run(path, count, opts.timeout, opts.py_spy)
     cpu = service["cpu"]
     per_k = {role: 1000 * seconds / count for role, seconds in cpu.items()}
     say(f"  (b) service end to end: {service['seconds']:.1f} s, {service['rate']:.1f} molecules/s "
@@ -129,15 +145,18 @@ def run(opts) -> list[Row]:
         f"workers busy {100 * busy:.0f}% of wall time")
     say(f"      {CpuAccount.describe(service['split'])}")
     ratio = service["rate"] / pool["rate"]
-    say(f"  ratio b/a = {ratio:.3f} (target >= {TARGET})")
+    service_cpu = per_k["workers"] + per_k["web"] + per_k["postgres"]
+    cpu_ratio = pool["cpu_per_molecule"] * 1000 / service_cpu
+    say(f"  ratio b/a = {ratio:.3f} (target >= {TARGET}); CPU per molecule, audit() alone / whole service "
+        f"= {cpu_ratio:.3f} (the ratio a dedicated, CPU-bound machine would reach)")
     return [
         Row("pipeline", f"(a) Pool({processes}) audit(), {count:,} mol", f"{pool['rate']:.1f} mol/s"),
         Row("pipeline", "(b) service upload -> complete on WS", f"{service['rate']:.1f} mol/s"),
-        Row("pipeline", "ratio b/a", f"{ratio:.3f}", f">= {TARGET}", verdict(ratio, TARGET, True)),
-        Row("pipeline", "CPU s / 1k mol: workers | web | postgres",
-            f"{per_k['workers']:.2f} | {per_k['web']:.2f} | {per_k['postgres']:.2f}",
-            f"audit() alone {pool['cpu_per_molecule'] * 1000:.2f}"),
+        Row("pipeline", "ratio b/a (wall clock)", f"{ratio:.3f}", f">= {TARGET}", verdict(ratio, TARGET, True)),
+        Row("pipeline", "CPU ms/mol: audit() | workers+web+postgres",
+            f"{pool['cpu_per_molecule'] * 1000:.2f} | {per_k['workers']:.2f}+{per_k['web']:.2f}+{per_k['postgres']:.2f}",
+            f">= {TARGET} as a ratio", f"{cpu_ratio:.3f}: " + verdict(cpu_ratio, TARGET, True)),
         Row("pipeline", "CPU used by other processes (a) | (b)",
             f"{100 * pool['split']['others']:.0f}% | {100 * service['split']['others']:.0f}%",
-            "noise: 0% on a quiet machine"),
+            "0% on a quiet machine"),
     ]

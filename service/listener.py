@@ -18,7 +18,7 @@ import psycopg
 
 from chemaudit.db.schema import NOTIFY_CHANNEL
 from service.hub import Hub
-from service.metrics import stamp
+from service.metrics_registry import stamp
 
 log = logging.getLogger("chemaudit.listener")
 

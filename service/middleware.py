@@ -10,7 +10,7 @@ from aiohttp import web
 from psycopg_pool import PoolTimeout
 
 from chemaudit.errors import ChemAuditError
-from service.metrics import REQUESTS
+from service.metrics_registry import REQUESTS
 
 log = logging.getLogger("chemaudit.http")
 

@@ -17,7 +17,7 @@ from chemaudit.errors import NotFound, RateLimited
 from service.auth import request_owner
 from service.hub import Subscriber, is_terminal
 from service.keys import HUB, POOL, SETTINGS
-from service.metrics import observe_sent
+from service.metrics_registry import observe_sent
 from service.results_params import int_param
 from service.progress_source import current_message, messages_after, parse_job_id
 

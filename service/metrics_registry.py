@@ -1,0 +1,31 @@
+"""The web node's Prometheus metrics (objects only; /metrics renders them in service.metrics)."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry()
+JOBS = Gauge("chemaudit_jobs", "Jobs by status", ["status"], registry=REGISTRY)
+MOLECULES_PROCESSED = Gauge("chemaudit_molecules_processed", "Molecules processed over all jobs",
+                            registry=REGISTRY)
+QUEUE_DEPTH = Gauge("chemaudit_queue_depth_chunks", "Chunks of running jobs not done yet", registry=REGISTRY)
+SOCKETS = Gauge("chemaudit_websocket_connections", "Open progress sockets on this node", registry=REGISTRY)
+RECONNECTS = Gauge("chemaudit_listener_reconnects", "LISTEN connection re-establishments on this node",
+                   registry=REGISTRY)
+NOTIFY_TO_SEND = Histogram(
+    "chemaudit_notify_to_send_seconds", "From a NOTIFY reaching this node to its frame being written",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1), registry=REGISTRY)
+REQUESTS = Counter("chemaudit_http_requests_total", "HTTP requests", ["method", "status"], registry=REGISTRY)
+
+
+def stamp(message: dict) -> None:
+    """Mark when a progress message reached this node (read back when it is sent)."""
+    message.setdefault("_received", time.perf_counter())
+
+
+def observe_sent(message: dict) -> None:
+    received = message.get("_received")
+    if received is not None:
+        NOTIFY_TO_SEND.observe(time.perf_counter() - received)

@@ -4,6 +4,7 @@
     python -m bench pipeline scaling     # some of them
     python -m bench --full               # scaling up to 100,000 molecules
     CHEMAUDIT_CHUNK_SIZE=500 python -m bench pipeline   # any CHEMAUDIT_* setting reaches the server
+    CHEMAUDIT_BENCH_WORKER_NICE=10 python -m bench upload   # experiment: workers at a lower CPU priority
 
 Needs a local PostgreSQL where it may create databases: CHEMAUDIT_BENCH_DATABASE_URL
 (default postgresql://postgres@127.0.0.1:5432/postgres). Logs of each server: bench/out/.
@@ -36,11 +37,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("names", nargs="*", metavar="name",
                         help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
     parser.add_argument("--full", action="store_true", help="scaling: 1k / 10k / 100k instead of 1k / 10k / 30k")
-    parser.add_argument("--molecules", type=int, default=20_000, help="pipeline: molecules (>= 20,000 for the target)")
+    parser.add_argument("--molecules", type=int, default=20_000,
+                        help="pipeline: molecules (>= 20,000 for the target)")
     parser.add_argument("--sizes", type=str, default=None, help="scaling: comma-separated job sizes")
     parser.add_argument("--upload-molecules", type=int, default=1_000_000, help="upload: molecules in the big file")
     parser.add_argument("--clients", type=int, default=1000, help="progress: WebSocket clients")
-    parser.add_argument("--client-processes", type=int, default=4, help="progress: processes the clients are spread over")
+    parser.add_argument("--client-processes", type=int, default=4,
+                        help="progress: processes the clients are spread over")
     parser.add_argument("--poll-clients", type=int, default=50, help="polling: concurrent clients")
     parser.add_argument("--poll-seconds", type=float, default=10.0, help="polling: seconds per phase")
     parser.add_argument("--jobs", type=int, default=10, help="dbcost: concurrent jobs")

@@ -419,6 +419,12 @@ class Server:
         self._wait_healthy(started + timeout)
         self._wait_workers(started + timeout)
         self._smoke()
+        nice = int(os.environ.get("CHEMAUDIT_BENCH_WORKER_NICE", "0") or 0)
+        if nice:
+            # An experiment, not a setting of the service: workers below the web process for the CPU.
+            for pid in self.worker_pids():
+                os.setpriority(os.PRIO_PROCESS, pid, nice)
+            say(f"  [{self.label}] workers reniced to {nice} (CHEMAUDIT_BENCH_WORKER_NICE)")
         say(f"  [{self.label}] chemaudit serve ready on :{self.port} in {time.monotonic() - started:.1f} s "
             f"(web pid {self.web_pid}, workers {self.worker_pids()}); log {self.log_path.relative_to(ROOT)}")
 

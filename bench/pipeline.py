@@ -17,8 +17,8 @@ import time
 
 from bench import profiling
 from bench.harness import (
-    CpuAccount, Row, Server, cpu_seconds, bench_cpu, follow, load_average, postgres_cpu_seconds, say, session_factory,
-    smiles_lines, upload, verdict, write_smiles,
+    CpuAccount, Row, Server, bench_cpu, cpu_seconds, follow, load_average, postgres_cpu_seconds, say,
+    session_factory, smiles_lines, upload, verdict, write_smiles,
 )
 
 TARGET = 0.90
@@ -145,6 +145,11 @@ def run(opts) -> list[Row]:
         f"workers busy {100 * busy:.0f}% of wall time")
     say(f"      {CpuAccount.describe(service['split'])}")
     ratio = service["rate"] / pool["rate"]
+    drift = abs(first["rate"] - second["rate"]) / max(first["rate"], second["rate"])
+    if drift > 0.10:
+        say(f"  WARNING: the two pool halves differ by {100 * drift:.0f}% (the machine's background load changed "
+            f"during the run): b/a against the first half {service['rate'] / first['rate']:.3f}, against the "
+            f"second {service['rate'] / second['rate']:.3f}; rerun on a quiet machine for a figure to trust")
     service_cpu = per_k["workers"] + per_k["web"] + per_k["postgres"]
     cpu_ratio = pool["cpu_per_molecule"] * 1000 / service_cpu
     say(f"  ratio b/a = {ratio:.3f} (target >= {TARGET}); CPU per molecule, audit() alone / whole service "
@@ -152,9 +157,11 @@ def run(opts) -> list[Row]:
     return [
         Row("pipeline", f"(a) Pool({processes}) audit(), {count:,} mol", f"{pool['rate']:.1f} mol/s"),
         Row("pipeline", "(b) service upload -> complete on WS", f"{service['rate']:.1f} mol/s"),
-        Row("pipeline", "ratio b/a (wall clock)", f"{ratio:.3f}", f">= {TARGET}", verdict(ratio, TARGET, True)),
+        Row("pipeline", "ratio b/a (wall clock)", f"{ratio:.3f}", f">= {TARGET}",
+            verdict(ratio, TARGET, True) if drift <= 0.10 else f"unreliable: pool halves differ {100 * drift:.0f}%"),
         Row("pipeline", "CPU ms/mol: audit() | workers+web+postgres",
-            f"{pool['cpu_per_molecule'] * 1000:.2f} | {per_k['workers']:.2f}+{per_k['web']:.2f}+{per_k['postgres']:.2f}",
+            f"{pool['cpu_per_molecule'] * 1000:.2f} | "
+            f"{per_k['workers']:.2f}+{per_k['web']:.2f}+{per_k['postgres']:.2f}",
             f">= {TARGET} as a ratio", f"{cpu_ratio:.3f}: " + verdict(cpu_ratio, TARGET, True)),
         Row("pipeline", "CPU used by other processes (a) | (b)",
             f"{100 * pool['split']['others']:.0f}% | {100 * service['split']['others']:.0f}%",

@@ -20,7 +20,6 @@ import asyncio
 import json
 import multiprocessing
 import os
-import queue
 import time
 import uuid
 
@@ -217,8 +216,15 @@ def scenario(server: Server, label: str, jobs: int, clients: int, processes: int
     expected = sum(sum(1 for i, _ in assignment if i == job) * sum(1 for (j, _s) in committed if j == job)
                    for job in range(jobs))
     reference = [heard[key] - committed[key] for key in committed if key in heard]
+    by_event: dict[tuple[int, int], list[float]] = {}
+    for out in outputs:
+        for job_index, seq, at in out["receipts"]:
+            by_event.setdefault((job_index, seq), []).append(at)
+    first = [min(times) - committed[key] for key, times in by_event.items() if key in committed]
+    spread = [max(times) - min(times) for times in by_event.values()]
     return {"latencies": latencies, "expected": expected, "received": len(latencies),
             "connected": connected, "events": len(committed), "reference": reference,
+            "first": first, "spread": spread,
             "web_cpu": web_cpu, "wall": wall, "split": split,
             "failures": sum(len(out["failures"]) for out in outputs)}
 
@@ -230,6 +236,9 @@ def _report(label: str, r: dict) -> list[Row]:
     say(f"  [{label}] {r['events']} events committed, {r['received']:,} of {r['expected']:,} receipts "
         f"({r['failures']} client errors): commit -> client p50 {ms(p50)}, p99 {ms(p99)}, max {ms(worst)}; "
         f"commit -> benchmark's own LISTEN p50 {ms(percentile(ref, 50))}, p99 {ms(percentile(ref, 99))}")
+    say(f"      per event: commit -> first client p50 {ms(percentile(r['first'], 50))}, "
+        f"p99 {ms(percentile(r['first'], 99))}; first -> last client (fan-out) p50 "
+        f"{ms(percentile(r['spread'], 50))}, max {ms(max(r['spread'], default=float('nan')))}")
     say(f"      web process CPU {r['web_cpu']:.1f} s over {r['wall']:.1f} s "
         f"({1000 * r['web_cpu'] / max(1, r['received']):.3f} ms per delivered message); "
         f"{CpuAccount.describe(r['split'])}")

@@ -8,23 +8,21 @@ from the client (`ping`) is ignored and never answered; only progress messages a
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, web
 
 from chemaudit.errors import NotFound, RateLimited
 from service.auth import request_owner
 from service.hub import Subscriber, is_terminal
 from service.keys import HUB, POOL, SETTINGS
-from service.metrics_registry import observe_sent
+from service.socket_io import CLOSE_TIMEOUT, close_socket, read_until_closed, send_message
 from service.results_params import int_param
 from service.progress_source import current_message, messages_after, parse_job_id
 
 log = logging.getLogger("chemaudit.ws")
 
 MAX_CLIENT_FRAME = 4096
-CLOSE_TIMEOUT = 2.0
 
 
 async def job_socket(request: web.Request) -> web.WebSocketResponse:
@@ -51,7 +49,7 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
         for message in await _catch_up(pool, job_id, after_seq):
             subscriber.offer(message)
         writer = asyncio.create_task(_write(ws, subscriber))
-        reader = asyncio.create_task(_read(ws))
+        reader = asyncio.create_task(read_until_closed(ws))
         await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
         if writer.done() and not reader.done():
             # We closed (job ended, or client too slow): wait briefly for the client's close reply.
@@ -78,25 +76,9 @@ async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
     while True:
         message = await subscriber.queue.get()
         if message is None:  # overflow sentinel
-            await _close(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
+            await close_socket(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
             return
-        await ws.send_str(json.dumps({k: v for k, v in message.items() if k != "_received"}))
-        observe_sent(message)
+        await send_message(ws, message)
         if is_terminal(message):
-            await _close(ws, WSCloseCode.OK, b"job finished")
+            await close_socket(ws, WSCloseCode.OK, b"job finished")
             return
-
-
-async def _read(ws: web.WebSocketResponse) -> None:
-    async for msg in ws:
-        if msg.type == WSMsgType.BINARY:
-            await _close(ws, WSCloseCode.UNSUPPORTED_DATA, b"text frames only")
-            return
-        # TEXT ("ping" or anything else) is deliberately ignored: no answer is ever sent.
-
-
-async def _close(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
-    try:
-        await asyncio.wait_for(ws.close(code=code, message=reason), CLOSE_TIMEOUT)
-    except asyncio.TimeoutError:
-        log.info("socket did not acknowledge close in time; dropping it")

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 
 import psycopg
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, web
 from psycopg_pool import PoolTimeout
 
 from chemaudit.db import results_queries as rq
@@ -30,11 +30,11 @@ from service.db import fetchall, fetchone
 from service.hub import Subscriber
 from service.keys import HUB, LISTENER, POOL, SETTINGS
 from service.progress_source import current_message
+from service.socket_io import CLOSE_TIMEOUT, close_socket, read_until_closed, send_message
 
 log = logging.getLogger("chemaudit.ws.jobs")
 
 MAX_CLIENT_FRAME = 4096
-CLOSE_TIMEOUT = 2.0
 RECENT_RUNNING = 50  # running jobs whose state a new dashboard receives at once
 RESYNC_SEEN = 200  # jobs this socket has seen whose state is sent again after a LISTEN reconnect
 OWNER_CACHE = 10_000
@@ -116,7 +116,7 @@ async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
         for message in await running_snapshot(pool, owner):
             subscriber.offer(message)
         writer = asyncio.create_task(_write(ws, subscriber, Visibility(pool, owner)))
-        reader = asyncio.create_task(_read(ws))
+        reader = asyncio.create_task(read_until_closed(ws))
         resync = asyncio.create_task(resync_after_reconnects(listener, pool, owner, subscriber,
                                                              settings.listener_probe_interval))
         await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
@@ -137,22 +137,7 @@ async def _write(ws: web.WebSocketResponse, subscriber: Subscriber, visibility: 
     while True:
         message = await subscriber.queue.get()
         if message is None:  # overflow sentinel
-            await _close(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
+            await close_socket(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
             return
         if await visibility.allows(str(message["job_id"])):
-            await ws.send_json(message)
-
-
-async def _read(ws: web.WebSocketResponse) -> None:
-    async for msg in ws:
-        if msg.type == WSMsgType.BINARY:
-            await _close(ws, WSCloseCode.UNSUPPORTED_DATA, b"text frames only")
-            return
-        # TEXT ("ping" or anything else) is deliberately ignored: no answer is ever sent.
-
-
-async def _close(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
-    try:
-        await asyncio.wait_for(ws.close(code=code, message=reason), CLOSE_TIMEOUT)
-    except asyncio.TimeoutError:
-        log.info("dashboard socket did not acknowledge close in time; dropping it")
+            await send_message(ws, message)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from chemaudit.db import queries as q
-from service.db import run
 from service.auth import request_owner
+from service.db import run
 from service.keys import POOL
 from service.progress_source import parse_job_id, require_message
+
+log = logging.getLogger("chemaudit.jobs")
+
 
 async def job_status(request: web.Request) -> web.Response:
     job_id = parse_job_id(request.match_info["job_id"])
@@ -23,6 +28,7 @@ async def cancel_job(request: web.Request) -> web.Response:
         cancelled = await (await run(conn, q.cancel_job(job_id))).fetchone()
         if cancelled is not None:
             await run(conn, q.append_event(job_id, 0))
+            log.info("job %s cancelled", job_id)
     message = await require_message(pool, job_id)
     note = "Job cancelled; results so far are kept." if cancelled else f"Job had already ended ({message['status']})."
     return web.json_response({**message, "message": note})

@@ -123,6 +123,7 @@ class ChunkRunner:
                 raise psycopg.Rollback()  # swallowed by the transaction block: nothing is kept
             if job["status"] == "complete":
                 _run(cur, rq.store_statistics(job_id))
+                log.info("job %s complete: %d molecules", job_id, job["total"])
             _run(cur, q.touch_chunk(job_id, chunk_no, chunk_done))
             if job["status"] != "processing" or job["since_event"] >= self.settings.event_min_interval:
                 self.append_event(cur, job_id, job)

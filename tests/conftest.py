@@ -34,6 +34,15 @@ def database_url(pg_admin_url, template_database):
 
 
 @pytest.fixture
+def fresh_database(pg_admin_url, template_database):
+    """A migrated database for tests that run the service in other processes."""
+    name = pg.unique_name("chemaudit_fault")
+    url = pg.create_database(pg_admin_url, name, template=template_database)
+    yield url
+    pg.drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
 def settings(database_url) -> Settings:
     return Settings(database_url=database_url, chunk_size=50, commit_interval=0.05,
                     event_min_interval=0.05, sweep_interval=1.0, stale_chunk_seconds=5.0,

@@ -5,15 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.faults.cluster import Cluster
-from tests.support import pg
-
-
-@pytest.fixture
-def fresh_database(pg_admin_url, template_database):
-    name = pg.unique_name("chemaudit_fault")
-    url = pg.create_database(pg_admin_url, name, template=template_database)
-    yield url
-    pg.drop_database(pg_admin_url, name)
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.support import pg
+from tests.support.health import wait_healthy
 
 
 def free_port() -> int:
@@ -42,18 +41,7 @@ class Service:
         )
 
     def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chemaudit serve exited with {self.process.returncode}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError("chemaudit serve did not become healthy")
+        wait_healthy(self.base, self.process, timeout)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 
 from tests.acceptance.conftest import chemaudit_command, free_port
+from tests.support.health import wait_healthy
 
 FAST_RECOVERY = {
     "CHEMAUDIT_CHUNK_SIZE": "50",
@@ -50,16 +50,7 @@ class Cluster:
         return self
 
     def wait_healthy(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("web node did not become healthy")
+        wait_healthy(self.base, self.web, timeout)
 
     def worker_pids(self) -> list[int]:
         """The processes that actually run actors (dramatiq's worker children)."""

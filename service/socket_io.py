@@ -16,8 +16,15 @@ CLOSE_TIMEOUT = 2.0
 
 
 async def send_message(ws: web.WebSocketResponse, message: dict) -> None:
-    """Send a progress message without the node-internal fields (those start with `_`)."""
-    await ws.send_str(json.dumps({k: v for k, v in message.items() if not k.startswith("_")}))
+    """Send a progress message without the node-internal fields (those start with `_`).
+
+    The hub hands the same dict to every socket of a job, so the text is made once and kept on it.
+    """
+    text = message.get("_text")
+    if text is None:
+        text = json.dumps({k: v for k, v in message.items() if not k.startswith("_")})
+        message["_text"] = text
+    await ws.send_str(text)
     observe_sent(message)
 
 

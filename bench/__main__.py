@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 
-from bench.harness import Row, load_average, machine, say
+from bench.common import Row, load_average, machine, say
 
 BENCHMARKS = {
     "pipeline": "bench.pipeline",

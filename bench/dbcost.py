@@ -13,9 +13,9 @@ import time
 
 import psycopg
 
-from bench.harness import (
-    CpuAccount, Row, Server, follow, load_average, say, session_factory, upload, write_smiles,
-)
+from bench.common import Row, load_average, say, write_smiles
+from bench.harness import Server, follow, session_factory, upload
+from bench.procs import CpuAccount
 
 SIZES = """
 SELECT c.relname AS table,

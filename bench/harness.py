@@ -1,4 +1,4 @@
-"""What every benchmark shares: a fresh database, a real `chemaudit serve`, process figures, files.
+"""The server under test: a fresh database, a real `chemaudit serve`, and the HTTP/WebSocket calls.
 
 The server runs in its own session (process group); `Server.stop()` ends that whole group, so
 no web or worker process outlives a benchmark, even when the benchmark itself fails.
@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gzip
-import itertools
 import json
 import os
-import platform
 import re
-import resource
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
@@ -31,304 +25,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
-from rdkit import RDConfig
 
-ADMIN_ENV = "CHEMAUDIT_BENCH_DATABASE_URL"
-DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-NCI_SMI = Path(RDConfig.RDDataDir) / "NCI" / "first_5K.smi"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-TERMINAL = {"complete", "failed", "cancelled"}
-
-
-# Results ---------------------------------------------------------------------------------------
-
-@dataclass
-class Row:
-    """One line of the summary table."""
-
-    bench: str
-    figure: str
-    value: str
-    target: str = ""
-    verdict: str = ""
-
-
-def verdict(value: float, target: float, higher_is_better: bool) -> str:
-    """'met' or 'NOT met' with the distance to the target in percent."""
-    if higher_is_better:
-        if value >= target:
-            return "met"
-        return f"NOT met ({100 * (target - value) / target:.0f}% short)"
-    if value <= target:
-        return "met"
-    return f"NOT met ({100 * (value - target) / target:.0f}% over)"
-
-
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (what p99 of N receipts means: 99% were at most this)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(-(-pct * len(ordered) // 100))))
-    return ordered[rank - 1]
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def mb(kib: float) -> str:
-    return f"{kib / 1024:.0f} MB"
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-# The machine -----------------------------------------------------------------------------------
-
-def machine() -> dict:
-    info = {"date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-            "nproc": os.cpu_count(), "usable cpus": len(os.sched_getaffinity(0)),
-            "python": platform.python_version(), "kernel": platform.release()}
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["memory"] = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    with contextlib.suppress(Exception):
-        import rdkit
-
-        info["rdkit"] = rdkit.__version__
-    with contextlib.suppress(Exception):
-        with psycopg.connect(admin_url(), connect_timeout=5) as conn:
-            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    return info
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def raise_open_files(wanted: int) -> int:
-    """Raise the soft RLIMIT_NOFILE towards `wanted` (never above the hard limit); returns it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
-    return soft
-
-
-# Molecule files --------------------------------------------------------------------------------
-
-def nci_molecules() -> list[tuple[str, str]]:
-    """(smiles, NCI id) of RDKit's Data/NCI/first_5K.smi (real molecules)."""
-    out = []
-    for line in NCI_SMI.read_text().splitlines():
-        fields_ = line.split()
-        if len(fields_) >= 2:
-            out.append((fields_[0], fields_[1]))
-    return out
-
-
-def smiles_lines(count: int) -> list[str]:
-    """`count` SMILES lines, cycling the NCI set with distinct names (NCI id + running number)."""
-    base = nci_molecules()
-    return [f"{smi}\tNCI{nci}-{n:07d}" for n, (smi, nci) in zip(range(count), itertools.cycle(base))]
-
-
-def write_smiles(count: int, name: str | None = None, offset: int = 0) -> Path:
-    """A SMILES file of `count` molecules under bench/out (rewritten each time: it is cheap).
-
-    `offset` starts elsewhere in the NCI cycle, so several files hold different molecules.
-    """
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / (name or f"nci_{count}.smi")
-    base = nci_molecules()
-    start = offset % len(base)
-    cycle = itertools.cycle(base[start:] + base[:start])
-    with path.open("w") as handle:
-        for n, (smi, nci) in zip(range(offset, offset + count), cycle):
-            handle.write(f"{smi}\tNCI{nci}-{n:07d}\n")
-    return path
-
-
-def gzip_file(path: Path) -> Path:
-    packed = path.with_name(path.name + ".gz")
-    with path.open("rb") as src, gzip.open(packed, "wb", compresslevel=6) as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-    return packed
-
-
-# Processes (from /proc: psutil is not needed) ------------------------------------------------------
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw[raw.rindex(")") + 2:].split()  # fields from the 3rd (state) on
-
-
-def parent_of(pid: int) -> int | None:
-    fields_ = _stat(pid)
-    return int(fields_[1]) if fields_ else None
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (0 when it is gone)."""
-    fields_ = _stat(pid)
-    if not fields_:
-        return 0.0
-    return (int(fields_[11]) + int(fields_[12])) / CLK_TCK
-
-
-def status_kib(pid: int, key: str) -> int:
-    """A /proc/<pid>/status memory field in KiB (VmRSS, VmHWM); 0 when the process is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def all_pids() -> list[int]:
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def descendants(root: int) -> dict[int, int]:
-    """{pid: depth} of every live descendant of `root`."""
-    children: dict[int, list[int]] = {}
-    for pid in all_pids():
-        parent = parent_of(pid)
-        if parent is not None:
-            children.setdefault(parent, []).append(pid)
-    found, todo = {}, [(root, 0)]
-    while todo:
-        pid, depth = todo.pop()
-        for child in children.get(pid, ()):
-            found[child] = depth + 1
-            todo.append((child, depth + 1))
-    return found
-
-
-def group_members(pgid: int) -> list[int]:
-    out = []
-    for pid in all_pids():
-        with contextlib.suppress(OSError):
-            if os.getpgid(pid) == pgid:
-                out.append(pid)
-    return out
-
-
-def postgres_cpu_seconds() -> float:
-    """CPU seconds of every `postgres` process of the machine's server (backends included).
-
-    The server is shared, so this also counts other users' queries: read it as an upper bound.
-    """
-    total = 0.0
-    for pid in all_pids():
-        try:
-            comm = Path(f"/proc/{pid}/comm").read_text().strip()
-        except OSError:
-            continue
-        if comm in ("postgres", "postmaster") and "pgserver" not in cmdline(pid):
-            total += cpu_seconds(pid)
-    return total
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    fields_ = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields_[:8])
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-class CpuAccount:
-    """Where the machine's CPU went during a measurement: ours, PostgreSQL, everybody else.
-
-    `ours` is a function returning the CPU seconds used so far by this benchmark's processes.
-    """
-
-    def __init__(self, ours):
-        self.ours = ours
-        self._start = self._read()
-        self._wall = time.monotonic()
-
-    def _read(self) -> dict[str, float]:
-        return {"machine": machine_busy_seconds(), "ours": self.ours(), "postgres": postgres_cpu_seconds()}
-
-    def stop(self) -> dict[str, float]:
-        end, wall = self._read(), time.monotonic() - self._wall
-        # Processes that ended in between take their CPU with them: clamp at zero.
-        used = {key: max(0.0, end[key] - self._start[key]) for key in end}
-        capacity = wall * (os.cpu_count() or 1)
-        others = max(0.0, used["machine"] - used["ours"] - used["postgres"])
-        return {"wall": wall, "busy": used["machine"] / capacity, "ours": used["ours"] / capacity,
-                "postgres": used["postgres"] / capacity, "others": others / capacity}
-
-    @staticmethod
-    def describe(split: dict[str, float]) -> str:
-        return (f"machine busy {100 * split['busy']:.0f}% of {os.cpu_count()} cores: this benchmark "
-                f"{100 * split['ours']:.0f}%, PostgreSQL {100 * split['postgres']:.0f}%, "
-                f"other processes {100 * split['others']:.0f}%")
-
-
-def bench_cpu() -> float:
-    """CPU seconds of this process, its reaped children and every live descendant (servers,
-    workers, client and monitor processes): everything the benchmark itself runs."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    live = sum(cpu_seconds(pid) for pid in descendants(os.getpid()))
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime + live
-
-
-class RssSampler(threading.Thread):
-    """Samples VmRSS of some processes every `interval` seconds; keeps each one's peak."""
-
-    def __init__(self, pids_of: dict[str, callable], interval: float = 0.1):
-        super().__init__(name="rss-sampler", daemon=True)
-        self.pids_of = pids_of  # role -> function returning the pids of that role now
-        self.interval = interval
-        self.peak_kib: dict[str, int] = {role: 0 for role in pids_of}
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        while not self._halt.wait(self.interval):
-            self.sample()
-
-    def sample(self) -> None:
-        for role, pids in self.pids_of.items():
-            for pid in pids():
-                self.peak_kib[role] = max(self.peak_kib[role], status_kib(pid, "VmRSS"))
-
-    def stop(self) -> dict[str, int]:
-        self._halt.set()
-        self.join(2)
-        self.sample()
-        return self.peak_kib
+from bench.common import ADMIN_ENV, OUT, ROOT, TERMINAL, admin_url, say, write_smiles
+from bench.procs import (
+    bench_cpu, cmdline, cpu_seconds, descendants, group_members, parent_of, stat_fields, status_kib,
+)
 
 
 # Databases --------------------------------------------------------------------------------------
-
-def admin_url() -> str:
-    return os.environ.get(ADMIN_ENV) or DEFAULT_ADMIN
-
 
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
@@ -523,7 +227,7 @@ class Server:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
         left = [pid for pid in self._known if Path(f"/proc/{pid}").exists() and parent_of(pid) is not None
-                and _stat(pid)[0] != "Z" and os.getpgid(pid) == pgid]
+                and stat_fields(pid)[0] != "Z" and os.getpgid(pid) == pgid]
         if left:
             say(f"  [{self.label}] WARNING: processes still alive after stop: {left}")
 

@@ -16,10 +16,9 @@ import os
 import time
 
 from bench import profiling
-from bench.harness import (
-    CpuAccount, Row, Server, bench_cpu, cpu_seconds, follow, load_average, postgres_cpu_seconds, say,
-    session_factory, smiles_lines, upload, verdict, write_smiles,
-)
+from bench.common import Row, load_average, say, smiles_lines, verdict, write_smiles
+from bench.harness import Server, follow, session_factory, upload
+from bench.procs import CpuAccount, bench_cpu, cpu_seconds, postgres_cpu_seconds
 
 TARGET = 0.90
 
@@ -98,7 +97,7 @@ def service_run(path, count: int, timeout: float, spy: bool) -> dict:
         if recorders:
             raws = profiling.finish(recorders)
             profiling.summarise(raws)
-            profiling.flamegraph(raws)
+            profiling.print_paths(raws)
     return result
 
 

@@ -12,10 +12,9 @@ import asyncio
 import time
 
 from bench import profiling
-from bench.harness import (
-    CpuAccount, Row, Server, cancel, follow, load_average, ms, percentile, say, session_factory,
-    upload, write_smiles,
-)
+from bench.common import Row, load_average, ms, percentile, say, write_smiles
+from bench.harness import Server, cancel, follow, session_factory, upload
+from bench.procs import CpuAccount
 
 
 async def load(base: str, job_id: str, clients: int, seconds: float) -> dict:

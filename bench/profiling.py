@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import OUT, say
+from bench.common import OUT, say
 
 # (label, a frame that marks the stage); the first match from the leaf up wins for a sample.
 STAGES = (
@@ -141,7 +141,7 @@ def hot_frames(raws: list[Path], thread: str = "MainThread", top: int = 25) -> N
             break
 
 
-def flamegraph(raws: list[Path]) -> None:
-    """Print where the flame graphs are (py-spy can write SVG directly; raw is what we parse)."""
+def print_paths(raws: list[Path]) -> None:
+    """Where the raw stacks are (`py-spy record --format flamegraph` makes an SVG instead)."""
     for raw in raws:
         say(f"  raw stacks: {raw.relative_to(OUT.parent.parent)}")

@@ -25,9 +25,9 @@ import time
 import uuid
 
 from bench import profiling
-from bench.harness import (
-    CpuAccount, Row, Server, load_average, ms, percentile, raise_open_files, say, verdict,
-)
+from bench.common import Row, load_average, ms, percentile, raise_open_files, say, verdict
+from bench.harness import Server
+from bench.procs import CpuAccount
 
 TARGET = 0.050
 TICK = 0.1  # seconds between event commits (event_min_interval: at most 10 events/s per job)
@@ -196,12 +196,15 @@ async def write_events(database_url: str, schedule: list[list[int]], job_ids: li
     listener = await asyncpg.connect(database_url)
     await listener.add_listener(NOTIFY_CHANNEL, on_notify)
     done = {i: 0 for i in range(len(job_ids))}
+    # Each job's last scheduled event is its terminal one (`complete`), in its own slot: jobs end
+    # at different moments, as they do in real life, not all in one burst.
+    final = {i: (step, k) for step, jobs in enumerate(schedule) for k, i in enumerate(jobs)}
     try:
         async with await psycopg.AsyncConnection.connect(database_url) as conn:
             next_tick = time.monotonic()
             for step, jobs in enumerate(schedule):
-                last = step == len(schedule) - 1
-                for i in jobs:
+                for k, i in enumerate(jobs):
+                    last = final[i] == (step, k)
                     job_id = uuid.UUID(job_ids[i])
                     done[i] = total if last else min(total - 1, done[i] + max(1, total // 50))
                     status = "complete" if last else "processing"
@@ -233,7 +236,6 @@ def scenario(server: Server, label: str, jobs: int, clients: int, processes: int
     for r in range(rounds):
         start = (r * jobs_per_tick) % jobs
         schedule.append([order[(start + k) % jobs] for k in range(jobs_per_tick)])
-    schedule.append(order)  # the terminal event of every job, in one last tick
     context = multiprocessing.get_context("spawn")
     ready, results = context.Queue(), context.Queue()
     deadline = time.time() + 120 + len(schedule) * TICK + 30
@@ -320,7 +322,7 @@ def run(opts) -> list[Row]:
     rows: list[Row] = []
     with Server("progress") as server:
         one = scenario(server, "1 job", jobs=1, clients=opts.clients, processes=processes,
-                       rounds=30, jobs_per_tick=1, spy=opts.py_spy)
+                       rounds=31, jobs_per_tick=1, spy=opts.py_spy)
         rows += _report(f"{opts.clients} clients, 1 job", one)
         jobs = max(1, min(100, opts.clients // 10))
         spread = scenario(server, f"{jobs} jobs", jobs=jobs, clients=opts.clients, processes=processes,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.harness import (
-    CpuAccount, Row, RssSampler, Server, follow, load_average, mb, say, session_factory, upload,
-    write_smiles,
-)
+from bench.common import Row, load_average, mb, say, write_smiles
+from bench.harness import Server, follow, session_factory, upload
+from bench.procs import CpuAccount, RssSampler
 
 
 async def _one_job(server: Server, path, timeout: float) -> dict:

@@ -24,10 +24,9 @@ import queue
 import time
 
 from bench import profiling
-from bench.harness import (
-    CpuAccount, Row, RssSampler, Server, cancel, load_average, log_time, mb, ms, percentile, say,
-    session_factory, upload, verdict, gzip_file, write_smiles,
-)
+from bench.common import Row, gzip_file, load_average, mb, ms, percentile, say, verdict, write_smiles
+from bench.harness import Server, cancel, log_time, session_factory, upload
+from bench.procs import CpuAccount, RssSampler
 
 ACCEPT_TARGET = 30.0
 RSS_TARGET_MB = 300

@@ -7,7 +7,7 @@ On a fresh, migrated database of CHEMAUDIT_BENCH_DATABASE_URL (dropped at the en
      without the foreign key to jobs;
   2. result batches (50 rows, about what a worker commits every 0.25 s) as the worker inserts
      them, with lz4 TOAST compression, and through COPY into a staging table;
-  3. one broker message per chunk, as the upload handler enqueues them, and in one transaction.
+  3. chunk messages one transaction each (the broker's enqueue) and in bulk (enqueue_chunks).
 Prints wall time, the PostgreSQL backend's CPU time (from /proc) and this process's CPU time.
 """
 
@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from psycopg.types.json import Json, Jsonb
+from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
@@ -146,29 +146,23 @@ def results(url: str, count: int) -> None:
 # 3. Broker messages --------------------------------------------------------------------------------
 
 def messages(url: str, count: int) -> None:
-    from dramatiq_postgres.broker import QUERIES
-    from dramatiq_postgres.utils import tidy4json, transaction
-
     from chemaudit.broker import chunk_message, enqueue_chunks, make_broker
     from chemaudit.settings import Settings
 
     print(f"3. enqueue {count:,} chunk messages (PostgreSQL broker):")
     broker = make_broker(Settings(database_url=url))
     try:
+        job_id = uuid.uuid4()
+        started = time.perf_counter()
+        for k in range(count):
+            broker.enqueue(chunk_message(job_id, k))
+        seconds = time.perf_counter() - started
+        print(f"  {'broker.enqueue each (a transaction each)':<46} {seconds:6.2f} s = "
+              f"{1000 * seconds / count:.3f} ms each")
         started = time.perf_counter()
         enqueue_chunks(broker, uuid.uuid4(), range(count))
         seconds = time.perf_counter() - started
-        print(f"  {'as now (a transaction and a NOTIFY each)':<46} {seconds:6.2f} s = "
-              f"{1000 * seconds / count:.3f} ms each")
-        job_id = uuid.uuid4()
-        started = time.perf_counter()
-        batch = [chunk_message(job_id, k) for k in range(count)]
-        with transaction(broker.pool) as cursor:
-            cursor.executemany(QUERIES.ENQUEUE_QUIET,
-                               [(m.queue_name, m.message_id, Json(tidy4json(m)), 0) for m in batch])
-            cursor.execute("SELECT pg_notify('dramatiq.' || %s || '.enqueue', '')", (batch[0].queue_name,))
-        seconds = time.perf_counter() - started
-        print(f"  {'one transaction, executemany, one NOTIFY':<46} {seconds:6.2f} s = "
+        print(f"  {'enqueue_chunks (one transaction, executemany)':<46} {seconds:6.2f} s = "
               f"{1000 * seconds / count:.3f} ms each")
     finally:
         broker.close()

@@ -10,6 +10,10 @@ from uuid import UUID
 
 import dramatiq
 from dramatiq.broker import Broker
+from dramatiq_postgres import PostgresBroker
+from dramatiq_postgres.broker import QUERIES
+from dramatiq_postgres.utils import tidy4json, transaction
+from psycopg.types.json import Json
 
 from chemaudit.settings import Settings
 
@@ -24,8 +28,6 @@ def make_broker(settings: Settings, *, middleware=None) -> Broker:
         from dramatiq.brokers.redis import RedisBroker
 
         return RedisBroker(url=url, middleware=middleware)
-    from dramatiq_postgres import PostgresBroker
-
     kwargs = {} if middleware is None else {"middleware": middleware}
     return PostgresBroker(url=url or settings.sync_database_url, results=False,
                           schema="dramatiq", poll_interval=0.5, **kwargs)
@@ -40,8 +42,27 @@ def chunk_message(job_id: UUID | str, chunk_no: int) -> dramatiq.Message:
 
 def enqueue_chunks(broker: Broker, job_id: UUID | str, chunk_numbers) -> int:
     """Send one message per chunk; returns how many were sent."""
-    sent = 0
-    for chunk_no in chunk_numbers:
-        broker.enqueue(chunk_message(job_id, chunk_no))
-        sent += 1
-    return sent
+    return enqueue_messages(broker, [chunk_message(job_id, chunk_no) for chunk_no in chunk_numbers])
+
+
+def enqueue_messages(broker: Broker, messages: list[dramatiq.Message]) -> int:
+    """Enqueue many messages at once: on PostgreSQL, in one transaction and one round trip.
+
+    One transaction per message (the broker's own enqueue) costs about 5 ms each, which made a
+    million-molecule upload (5,000 chunks) spend over 20 s here. Middleware hooks still run per
+    message, as they would for `broker.enqueue`.
+    """
+    if not isinstance(broker, PostgresBroker) or len(messages) < 2:
+        for message in messages:
+            broker.enqueue(message)
+        return len(messages)
+    for message in messages:
+        broker.emit_before("enqueue", message, None)
+    # The broker's own statement, NOTIFY included: PostgreSQL delivers identical notifications
+    # of one transaction once, so the consumers are woken once for the whole batch.
+    rows = [(m.queue_name, m.message_id, Json(tidy4json(m)), 0) for m in messages]
+    with transaction(broker.pool) as cursor:
+        cursor.executemany(QUERIES.ENQUEUE, rows)
+    for message in messages:
+        broker.emit_after("enqueue", message, None)
+    return len(messages)

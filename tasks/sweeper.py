@@ -15,7 +15,7 @@ from dramatiq.broker import Broker
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from chemaudit.broker import chunk_message
+from chemaudit.broker import chunk_message, enqueue_messages
 from chemaudit.db import queries as q
 from chemaudit.settings import Settings
 
@@ -30,8 +30,7 @@ def sweep_once(pool: ConnectionPool, broker: Broker, stale_seconds: float) -> in
             return 0
         stale = q.stale_chunks(stale_seconds)
         rows = cur.execute(stale.sql, stale.params).fetchall()
-    for row in rows:
-        broker.enqueue(chunk_message(row["job_id"], row["chunk_no"]))
+    enqueue_messages(broker, [chunk_message(row["job_id"], row["chunk_no"]) for row in rows])
     if rows:
         log.info("sweeper re-enqueued %d stale chunks", len(rows))
     return len(rows)

@@ -15,6 +15,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from chemaudit.broker import enqueue_chunks
 from chemaudit.db import queries as q
+from chemaudit.db.copy_rows import job_input_rows
 from chemaudit.errors import BadInput, InvalidOption
 from chemaudit.ingest import IngestLimits, UploadSplitter
 from service.auth import request_owner
@@ -109,9 +110,13 @@ async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
         await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, owner))
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             while piece := await part.read_chunk(PIECE):
-                # In a thread: one gzip piece may expand to megabytes of text to split.
-                total += await _write(copy, job_key, await asyncio.to_thread(splitter.feed, piece))
-            total += await _write(copy, job_key, splitter.finish())
+                # In a thread: one gzip piece may expand to megabytes of text to split and format.
+                count, rows = await asyncio.to_thread(_split, splitter.feed, piece, job_key)
+                await copy.write(rows)
+                total += count
+            count, rows = await asyncio.to_thread(_split, splitter.finish, None, job_key)
+            await copy.write(rows)
+            total += count
         await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,
                                         splitter.bytes_in, total, settings.chunk_size))
         await run(conn, q.append_event(job_id, 0))
@@ -125,7 +130,7 @@ def _columns(fields: dict[str, str]) -> dict:
             "name_column": fields.get("name_column") or None}
 
 
-async def _write(copy, job_key: str, records) -> int:
-    for record in records:
-        await copy.write_row((job_key, record.idx, record.name[:MAX_NAME], record.kind, record.text, record.error))
-    return len(records)
+def _split(step, piece: bytes | None, job_key: str) -> tuple[int, bytes]:
+    """Records of one piece (or of the end of the file), as COPY rows."""
+    records = step(piece) if piece is not None else step()
+    return len(records), job_input_rows(job_key, records, MAX_NAME)

@@ -28,7 +28,10 @@ API = "/api/v1"
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_post(f"{API}/batch/upload", upload.upload)
+    upload_resource = app.router.add_resource(f"{API}/batch/upload")
+    upload_resource.add_route("POST", upload.upload)
+    # Without this, GET falls through to GET /batch/{job_id} and answers 404 for a job "upload".
+    upload_resource.add_route("GET", _post_only)
     app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
     app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
     app.router.add_post(f"{API}/validate", validate.validate_one)
@@ -39,6 +42,10 @@ def setup_routes(app: web.Application) -> None:
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
+
+
+async def _post_only(request: web.Request) -> web.Response:
+    raise web.HTTPMethodNotAllowed(request.method, ["POST"])
 
 
 async def _database(app: web.Application):

@@ -77,6 +77,15 @@ async def test_multipart_without_a_file_and_non_multipart_bodies(client):
     assert response.status == 422
 
 
+async def test_get_on_the_upload_url_is_405_not_a_missing_job(client):
+    response = await client.get("/api/v1/batch/upload")
+    assert response.status == 405
+    assert response.headers["Allow"] == "POST"
+    assert (await response.json())["error"] == "method_not_allowed"
+    response = await client.put("/api/v1/batch/upload")
+    assert response.status == 405 and "POST" in response.headers["Allow"].split(",")
+
+
 async def test_cancel_while_queued_then_workers_write_nothing(client, start_worker, database_url):
     job_id = (await upload(client, NCI_SDF_200))["job_id"]
     assert (await (await client.delete(f"/api/v1/batch/{job_id}")).json())["status"] == "cancelled"

@@ -69,8 +69,16 @@ def cmd_web(args) -> int:
     settings = _settings(args)
     if not settings.database_url:
         raise SystemExit("chemaudit web needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    _run_web(create_app(settings), settings)
     return 0
+
+
+def _run_web(app: web.Application, settings: Settings) -> None:
+    # The upload's splitter thread holds the GIL in pure-Python stretches; each time the event
+    # loop wants it back it waits up to the switch interval (5 ms by default), many times per
+    # request. 1 ms keeps the loop's answers prompt during a large upload.
+    sys.setswitchinterval(0.001)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
 
 
 def _supervisor(settings: Settings) -> WorkerSupervisor:
@@ -104,7 +112,7 @@ def cmd_serve(args) -> int:
     supervisor.start()
     try:
         log.info("serving on http://%s:%d", settings.host, settings.port)
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        _run_web(create_app(settings), settings)
     finally:
         supervisor.stop()
     return 0

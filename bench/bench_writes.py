@@ -3,10 +3,11 @@
 Run: python bench/bench_writes.py [--inputs 1000000] [--results 2000] [--messages 5000]
 
 On a fresh, migrated database of CHEMAUDIT_BENCH_DATABASE_URL (dropped at the end):
-  1. COPY of the upload's records into job_inputs, as the upload handler does it, with and
-     without the foreign key to jobs;
-  2. result batches (50 rows, about what a worker commits every 0.25 s) as the worker inserts
-     them, with lz4 TOAST compression, and through COPY into a staging table;
+  1. COPY of the upload's records into job_inputs: as the upload handler does it (one write of
+     preformatted rows per piece), a write_row per record, and that with the foreign key to jobs
+     that migration 0005 dropped;
+  2. result batches (50 rows) as the worker inserts them (lz4 since 0005, where the server has
+     it), with pglz as before 0005, and through COPY into a staging table;
   3. chunk messages one transaction each (the broker's enqueue) and in bulk (enqueue_chunks).
 Prints wall time, the PostgreSQL backend's CPU time (from /proc) and this process's CPU time.
 """
@@ -54,7 +55,11 @@ def inputs(url: str, count: int) -> None:
         records.extend(splitter.feed(data[offset:offset + 65536]))
     records.extend(splitter.finish())
 
-    async def copy() -> tuple[float, float, float]:
+    pieces = [records[k:k + 1500] for k in range(0, len(records), 1500)]  # about one 64 KiB piece each
+
+    async def copy(preformatted: bool) -> tuple[float, float, float]:
+        from chemaudit.db.copy_rows import job_input_rows
+
         job_id = uuid.uuid4()
         async with await psycopg.AsyncConnection.connect(url) as conn:
             pid = (await (await conn.execute("SELECT pg_backend_pid()")).fetchone())[0]
@@ -64,15 +69,21 @@ def inputs(url: str, count: int) -> None:
                 await conn.execute(job.sql, job.params)
                 async with conn.cursor().copy(q.copy_job_inputs()) as cp:
                     key = str(job_id)
-                    for r in records:
-                        await cp.write_row((key, r.idx, r.name[:500], r.kind, r.text, r.error))
+                    for piece in pieces:
+                        if preformatted:
+                            await cp.write(job_input_rows(key, piece, 500))
+                            continue
+                        for r in piece:
+                            await cp.write_row((key, r.idx, r.name[:500], r.kind, r.text, r.error))
             return time.perf_counter() - wall, cpu_seconds(pid) - backend, time.process_time() - client
 
     print(f"1. COPY {count:,} upload records into job_inputs (one transaction, as service/upload.py):")
-    line("as now", count, "record", *asyncio.run(copy()))
+    line("now: one write of formatted rows per piece", count, "record", *asyncio.run(copy(True)))
+    line("write_row per record", count, "record", *asyncio.run(copy(False)))
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("ALTER TABLE job_inputs DROP CONSTRAINT fk_job_inputs_job_id_jobs")
-    line("without the foreign key to jobs", count, "record", *asyncio.run(copy()))
+        conn.execute("ALTER TABLE job_inputs ADD CONSTRAINT fk_job_inputs_job_id_jobs FOREIGN KEY (job_id)"
+                     " REFERENCES jobs (id) ON DELETE CASCADE")
+    line("write_row per record + foreign key (before 0005)", count, "record", *asyncio.run(copy(False)))
 
 
 # 2. Result rows ----------------------------------------------------------------------------------
@@ -120,10 +131,10 @@ def results(url: str, count: int) -> None:
                              ).fetchone()
 
     for label, insert, ddl in (
-        ("as now (json_populate_recordset, pglz)", as_now, None),
+        ("now (json_populate_recordset, lz4 if available)", as_now, None),
         ("COPY into a staging table + INSERT", staged, None),
-        ("as now, detail with lz4 compression", as_now,
-         "ALTER TABLE results ALTER COLUMN detail SET COMPRESSION lz4"),
+        ("now, detail with pglz (before 0005)", as_now,
+         "ALTER TABLE results ALTER COLUMN detail SET COMPRESSION pglz"),
     ):
         with psycopg.connect(url) as conn:
             if ddl:

@@ -13,6 +13,7 @@ from chemaudit.settings import Settings
 from service import health, jobs, metrics, upload, validate, websocket
 from service.db import make_pool
 from service.hub import Hub
+from service.loop_lag import loop_lag_context
 from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_LIMITER
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
@@ -84,5 +85,5 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _broker, _listener])
+    app.cleanup_ctx.extend([_database, _broker, _listener, loop_lag_context])
     return app

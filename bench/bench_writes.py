@@ -131,7 +131,7 @@ def results(url: str, count: int) -> None:
                              ).fetchone()
 
     for label, insert, ddl in (
-        ("now (json_populate_recordset, lz4 if available)", as_now, None),
+        ("now (jsonb_populate_recordset, lz4 if available)", as_now, None),
         ("COPY into a staging table + INSERT", staged, None),
         ("now, detail with pglz (before 0005)", as_now,
          "ALTER TABLE results ALTER COLUMN detail SET COMPRESSION pglz"),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
+
+import msgspec
 
 DETAIL_KEYS = ("validation", "alerts", "scoring", "standardization")
 
@@ -50,21 +50,12 @@ def error_row(job_id: str, idx: int, name: str, smiles: str, message: str) -> di
 
 
 def rows_to_json(rows: list[dict]) -> str:
-    """Serialise rows for PostgreSQL, which rejects NaN/Infinity: those become null."""
-    try:
-        return json.dumps(rows, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(rows), separators=(",", ":"), ensure_ascii=False)
+    """Serialise rows as compact JSON; NaN and infinities (which PostgreSQL rejects) become null.
 
-
-def _finite(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    return value
+    msgspec rather than the json module: about 7x less CPU on these 9 kB rows, which the
+    workers serialise for every molecule (bench/bench_writes.py prints the figure).
+    """
+    return msgspec.json.encode(rows).decode()
 
 
 def to_item(row: dict) -> dict:

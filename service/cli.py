@@ -43,6 +43,9 @@ def _ensure_database(settings: Settings) -> Settings:
 def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env["CHEMAUDIT_DATABASE_URL"] = settings.database_url
+    # One message per thread: dramatiq's default (two per thread) lets a worker hold a chunk it
+    # has not started while another worker runs dry at the end of a job.
+    env.setdefault("dramatiq_queue_prefetch", str(settings.worker_threads))
     return env
 
 

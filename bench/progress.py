@@ -9,7 +9,10 @@ PostgreSQL itself delivered the NOTIFY.
 
 The jobs are real rows of a real server's database, with no chunks: the workers never touch them
 and the sweeper has nothing to re-enqueue. The clients run in several processes, so that one
-Python process reading 1,000 sockets is not what is measured.
+Python process reading 1,000 sockets is not what is measured (they are in
+bench/progress_clients.py). On 2 cores the clients share the CPU with the server they measure, so
+the server's own figure is printed too: its `chemaudit_notify_to_send_seconds` histogram (NOTIFY
+received -> fan-out done, once per message), read from /metrics before and after each scenario.
 
 Target: p99 <= 50 ms.
 """
@@ -17,141 +20,19 @@ Target: p99 <= 50 ms.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import multiprocessing
-import os
 import time
 import uuid
 
 from bench import profiling
 from bench.common import Row, load_average, ms, percentile, raise_open_files, say, verdict
+from bench.progress_clients import client_process
 from bench.harness import Server
 from bench.procs import CpuAccount
 
 TARGET = 0.050
 TICK = 0.1  # seconds between event commits (event_min_interval: at most 10 events/s per job)
-
-
-# Clients (in child processes) --------------------------------------------------------------------
-#
-# A minimal WebSocket client on a bare asyncio Protocol: it stamps each frame in data_received,
-# the earliest moment the process sees it, and costs a fraction of a full client library's CPU
-# per message (on 2 cores the clients share the CPU with the server they measure).
-
-class _Socket(asyncio.Protocol):
-    def __init__(self, host: str, path: str, job_index: int, sink: list, done: asyncio.Future,
-                 snapshot: asyncio.Future):
-        self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n").encode()
-        self.job_index, self.sink, self.done, self.snapshot = job_index, sink, done, snapshot
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.transport = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        transport.write(self.request)
-
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
-        self.buffer += data
-        if not self.upgraded:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            if b" 101 " not in self.buffer[:end].split(b"\r\n", 1)[0]:
-                self._finish(RuntimeError(bytes(self.buffer[:80]).decode(errors="replace")))
-                return
-            self.upgraded = True
-            del self.buffer[:end + 4]
-        while len(self.buffer) >= 2:
-            opcode, length, pos = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
-            if length == 126:
-                if len(self.buffer) < 4:
-                    return
-                length, pos = int.from_bytes(self.buffer[2:4], "big"), 4
-            elif length == 127:
-                if len(self.buffer) < 10:
-                    return
-                length, pos = int.from_bytes(self.buffer[2:10], "big"), 10
-            if len(self.buffer) < pos + length:
-                return
-            payload = bytes(self.buffer[pos:pos + length])
-            del self.buffer[:pos + length]
-            if opcode == 0x1:
-                self._text(payload, now)
-            elif opcode == 0x8:  # the server closes after the terminal message: answer and go
-                self._send(0x8, payload[:2] or (1000).to_bytes(2, "big"))
-                self.transport.close()
-                self._finish(None)
-                return
-
-    def _text(self, payload: bytes, now: float) -> None:
-        data = json.loads(payload)
-        if not self.snapshot.done():
-            self.snapshot.set_result(True)  # the current state, sent at once on connect
-            return
-        self.sink.append((self.job_index, data["seq"], now))
-
-    def _send(self, opcode: int, payload: bytes) -> None:
-        mask = os.urandom(4)  # client frames are always masked
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.transport.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
-
-    def _finish(self, exc: BaseException | None) -> None:
-        for future in (self.snapshot, self.done):
-            if not future.done():
-                if exc is None:
-                    future.set_result(False)
-                else:
-                    future.set_exception(exc)
-        if exc is not None and self.transport is not None:
-            self.transport.close()
-
-    def connection_lost(self, exc) -> None:
-        self._finish(exc)
-
-
-async def _clients(ws_base: str, job_ids: list[tuple[int, str]], deadline: float, ready) -> dict:
-    loop = asyncio.get_running_loop()
-    host_port = ws_base.split("://", 1)[1]
-    host, port = host_port.rsplit(":", 1)
-    receipts: list[tuple[int, int, float]] = []  # (job index, seq, time.time() at receipt)
-    failures: list[str] = []
-    semaphore = asyncio.Semaphore(50)
-    sockets = []
-
-    async def connect(job_index: int, job_id: str):
-        snapshot, done = loop.create_future(), loop.create_future()
-        async with semaphore:
-            try:
-                await loop.create_connection(
-                    lambda: _Socket(host_port, f"/ws/batch/{job_id}", job_index, receipts, done, snapshot),
-                    host, int(port))
-                await asyncio.wait_for(asyncio.shield(snapshot), 60)
-            except (OSError, RuntimeError, asyncio.TimeoutError) as exc:
-                failures.append(repr(exc)[:200])
-                return None
-        return done
-
-    opened = await asyncio.gather(*(connect(i, job_id) for i, job_id in job_ids))
-    sockets = [done for done in opened if done is not None]
-    ready.put(("ready", os.getpid(), len(sockets), failures[:3]))
-    if sockets:
-        finished, _pending = await asyncio.wait(sockets, timeout=max(1.0, deadline - time.time()))
-        failures += [repr(f.exception())[:200] for f in finished if f.exception() is not None]
-    return {"receipts": receipts, "failures": failures, "connected": len(sockets)}
-
-
-def client_process(ws_base: str, job_ids: list, deadline: float, ready, results) -> None:
-    raise_open_files(len(job_ids) + 256)
-    out = {"receipts": [], "failures": ["did not run"], "connected": 0}
-    try:
-        out = asyncio.run(_clients(ws_base, job_ids, deadline, ready))
-    finally:
-        results.put(out)
 
 
 # The writer and the reference listener (in this process) ------------------------------------------
@@ -224,6 +105,38 @@ async def write_events(database_url: str, schedule: list[list[int]], job_ids: li
     return committed, heard
 
 
+# The server's own figure --------------------------------------------------------------------------
+
+HISTOGRAM = "chemaudit_notify_to_send_seconds"
+
+
+def server_histogram(base: str) -> dict[str, float]:
+    """{le: cumulative count, "sum": s, "count": n} of the web node's NOTIFY -> fan-out histogram."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(HISTOGRAM + "_bucket{"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            out[le] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith((HISTOGRAM + "_sum ", HISTOGRAM + "_count ")):
+            out[line.split(" ", 1)[0].rsplit("_", 1)[1]] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def histogram_summary(before: dict[str, float], after: dict[str, float]) -> str:
+    """Mean and the bucket bound holding the p99, of what was observed in between."""
+    count = after.get("count", 0) - before.get("count", 0)
+    if count <= 0:
+        return "no observations"
+    mean = (after["sum"] - before.get("sum", 0)) / count
+    bounds = sorted((float(le), after[le] - before.get(le, 0)) for le in after if le not in ("sum", "count"))
+    p99 = next((le for le, cumulative in bounds if cumulative >= 0.99 * count), float("inf"))
+    return f"{int(count)} messages, mean {ms(mean)}, p99 <= {ms(p99)} (bucket bound)"
+
+
 # One scenario --------------------------------------------------------------------------------------
 
 def scenario(server: Server, label: str, jobs: int, clients: int, processes: int, rounds: int,
@@ -254,10 +167,12 @@ def scenario(server: Server, label: str, jobs: int, clients: int, processes: int
             f"({processes} client processes){'; e.g. ' + failures[0] if failures else ''}")
         account = CpuAccount(server.tree_cpu)
         web_before = server.cpu()["web"]
+        histogram_before = server_histogram(server.base)
         started = time.time()
         recorders = profiling.start([server.web_pid], 600, f"progress-web-{jobs}", idle=False) if spy else []
         committed, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, 1000, TICK))
         web_cpu = server.cpu()["web"] - web_before
+        fanout = histogram_summary(histogram_before, server_histogram(server.base))
         if recorders:
             profiling.hot_frames(profiling.stop(recorders))
         outputs = [results.get(timeout=max(5.0, deadline - time.time() + 30)) for _ in procs]
@@ -288,7 +203,7 @@ def scenario(server: Server, label: str, jobs: int, clients: int, processes: int
     spread = [max(times) - min(times) for times in by_event.values()]
     return {"latencies": latencies, "expected": expected, "received": len(latencies),
             "connected": connected, "events": len(committed), "reference": reference,
-            "first": first, "spread": spread,
+            "first": first, "spread": spread, "fanout": fanout,
             "web_cpu": web_cpu, "wall": wall, "split": split,
             "failures": sum(len(out["failures"]) for out in outputs)}
 
@@ -303,6 +218,7 @@ def _report(label: str, r: dict) -> list[Row]:
     say(f"      per event: commit -> first client p50 {ms(percentile(r['first'], 50))}, "
         f"p99 {ms(percentile(r['first'], 99))}; first -> last client (fan-out) p50 "
         f"{ms(percentile(r['spread'], 50))}, max {ms(max(r['spread'], default=float('nan')))}")
+    say(f"      server side, NOTIFY received -> fan-out done (its histogram): {r['fanout']}")
     say(f"      web process CPU {r['web_cpu']:.1f} s over {r['wall']:.1f} s "
         f"({1000 * r['web_cpu'] / max(1, r['received']):.3f} ms per delivered message); "
         f"{CpuAccount.describe(r['split'])}")

@@ -2,6 +2,12 @@
 
 Each subscriber has a bounded queue drained by its own writer, so one slow client never
 stalls the others: when its queue overflows it is told to close (1013) instead.
+
+The common case skips the queue: a subscriber given a `direct` sender, whose writer is idle and
+whose queue is empty, has each message written at once, inside `publish`, without waking a task
+per socket. `direct` declines (returns False) whenever the write could have to wait; the message
+is then queued as usual, and so is every later one until the writer has caught up, which keeps
+the order. Terminal messages always go through the writer, which closes the socket after them.
 """
 
 from __future__ import annotations
@@ -9,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 from chemaudit.db.schema import TERMINAL_STATUSES
+from service.metrics_registry import observe_fanout
 
 log = logging.getLogger("chemaudit.hub")
 
@@ -18,7 +26,8 @@ log = logging.getLogger("chemaudit.hub")
 class Subscriber:
     """One socket's view of one job (or of every job, for dashboards)."""
 
-    def __init__(self, job_id: str | None, queue_size: int, after_seq: int = 0, address: str = ""):
+    def __init__(self, job_id: str | None, queue_size: int, after_seq: int = 0, address: str = "",
+                 direct: Callable[[dict], bool] | None = None):
         self.job_id = job_id
         self.address = address
         self.queue: asyncio.Queue[dict | None] = asyncio.Queue(maxsize=queue_size)
@@ -26,9 +35,11 @@ class Subscriber:
         if job_id is not None:
             self.last_seq[job_id] = after_seq
         self.overflowed = False
+        self.direct = direct
+        self.writing = True  # until the writer first waits in next_message(), everything is queued
 
     def offer(self, message: dict) -> None:
-        """Queue a message unless this subscriber already had it (same or older seq)."""
+        """Send or queue a message unless this subscriber already had it (same or older seq)."""
         if self.overflowed:
             return
         job_id = message["job_id"]
@@ -36,6 +47,9 @@ class Subscriber:
         if seq <= self.last_seq[job_id]:
             return
         self.last_seq[job_id] = seq
+        if (self.direct is not None and not self.writing and self.queue.empty()
+                and not is_terminal(message) and self.direct(message)):
+            return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
@@ -47,6 +61,16 @@ class Subscriber:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(None)
+
+    async def next_message(self) -> dict | None:
+        """For the writer: the next queued message (None: overflowed, close with 1013).
+
+        The writer counts as busy from the return of this call until it calls it again.
+        """
+        self.writing = False
+        message = await self.queue.get()
+        self.writing = True
+        return message
 
 
 class Hub:
@@ -76,10 +100,11 @@ class Hub:
                 del self._by_job[subscriber.job_id]
 
     def publish(self, message: dict) -> None:
-        for subscriber in tuple(self._by_job.get(message["job_id"], ())):
+        subscribers = (*self._by_job.get(message["job_id"], ()), *self._firehose)
+        for subscriber in subscribers:
             subscriber.offer(message)
-        for subscriber in tuple(self._firehose):
-            subscriber.offer(message)
+        if subscribers:
+            observe_fanout(message)
 
     def watched_jobs(self) -> list[str]:
         return list(self._by_job)

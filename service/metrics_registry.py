@@ -15,7 +15,9 @@ SOCKETS = Gauge("chemaudit_websocket_connections", "Open progress sockets on thi
 RECONNECTS = Gauge("chemaudit_listener_reconnects", "LISTEN connection re-establishments on this node",
                    registry=REGISTRY)
 NOTIFY_TO_SEND = Histogram(
-    "chemaudit_notify_to_send_seconds", "From a NOTIFY reaching this node to its frame being written",
+    "chemaudit_notify_to_send_seconds",
+    "From a NOTIFY reaching this node to the end of its fan-out (written to every socket keeping up,"
+    " queued for the others); once per message that had subscribers",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1), registry=REGISTRY)
 REQUESTS = Counter("chemaudit_http_requests_total", "HTTP requests", ["method", "status"], registry=REGISTRY)
 
@@ -25,7 +27,7 @@ def stamp(message: dict) -> None:
     message.setdefault("_received", time.perf_counter())
 
 
-def observe_sent(message: dict) -> None:
+def observe_fanout(message: dict) -> None:
     received = message.get("_received")
     if received is not None:
         NOTIFY_TO_SEND.observe(time.perf_counter() - received)

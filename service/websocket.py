@@ -16,7 +16,7 @@ from chemaudit.errors import NotFound, RateLimited
 from service.auth import request_owner
 from service.hub import Subscriber, is_terminal
 from service.keys import HUB, POOL, SETTINGS
-from service.socket_io import CLOSE_TIMEOUT, close_socket, read_until_closed, send_message
+from service.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
 from service.results_params import int_param
 from service.progress_source import current_message, messages_after, parse_job_id
 
@@ -43,7 +43,8 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
 
     ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
     await ws.prepare(request)
-    subscriber = Subscriber(key, settings.ws_queue_size, after_seq, address)
+    direct = DirectSender(ws, request.transport) if request.transport is not None else None
+    subscriber = Subscriber(key, settings.ws_queue_size, after_seq, address, direct)
     hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
     try:
         for message in await _catch_up(pool, job_id, after_seq):
@@ -74,7 +75,7 @@ async def _catch_up(pool, job_id, after_seq: int) -> list[dict]:
 
 async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
     while True:
-        message = await subscriber.queue.get()
+        message = await subscriber.next_message()
         if message is None:  # overflow sentinel
             await close_socket(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
             return

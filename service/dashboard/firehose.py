@@ -30,7 +30,7 @@ from service.db import fetchall, fetchone
 from service.hub import Subscriber
 from service.keys import HUB, LISTENER, POOL, SETTINGS
 from service.progress_source import current_message
-from service.socket_io import CLOSE_TIMEOUT, close_socket, read_until_closed, send_message
+from service.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
 
 log = logging.getLogger("chemaudit.ws.jobs")
 
@@ -110,7 +110,10 @@ async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
 
     ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
     await ws.prepare(request)
-    subscriber = Subscriber(None, settings.ws_queue_size, address=address)
+    # Without API keys every message may be written at once; with them, whose job it is must be
+    # looked up (asynchronously) first, so messages go through the writer.
+    direct = DirectSender(ws, request.transport) if owner is None and request.transport is not None else None
+    subscriber = Subscriber(None, settings.ws_queue_size, address=address, direct=direct)
     hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
     try:
         for message in await running_snapshot(pool, owner):
@@ -135,7 +138,7 @@ async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
 
 async def _write(ws: web.WebSocketResponse, subscriber: Subscriber, visibility: Visibility) -> None:
     while True:
-        message = await subscriber.queue.get()
+        message = await subscriber.next_message()
         if message is None:  # overflow sentinel
             await close_socket(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
             return

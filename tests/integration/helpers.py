@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -60,3 +63,43 @@ def count_rows(database_url: str, table: str, job_id: str) -> int:
             psycopg.sql.SQL("SELECT count(*) FROM {} WHERE job_id = %s").format(psycopg.sql.Identifier(table)),
             (job_id,),
         ).fetchone()[0]
+
+
+def raw_websocket(host: str, port: int, path: str) -> socket.socket:
+    """A WebSocket handshake over a plain blocking socket with a tiny receive buffer, nothing read:
+    a client that does not keep up. `read_frames` reads it later (in a thread)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.connect((host, port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    return sock
+
+
+def read_frames(sock: socket.socket, timeout: float = 20) -> list[tuple[int, bytes]]:
+    """(opcode, payload) of every frame after the handshake, up to and including a close frame."""
+    sock.settimeout(timeout)
+    data = bytearray()
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 101"), bytes(data[:80])
+    del data[:data.index(b"\r\n\r\n") + 4]
+    frames: list[tuple[int, bytes]] = []
+    while True:
+        while len(data) >= 2:
+            length, start = data[1] & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(data[2:4], "big"), 4
+            elif length == 127:
+                length, start = int.from_bytes(data[2:10], "big"), 10
+            if len(data) < start + length:
+                break
+            frames.append((data[0] & 0x0F, bytes(data[start:start + length])))
+            del data[:start + length]
+            if frames[-1][0] == 0x8:
+                return frames
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return frames
+        data += chunk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import aiohttp
@@ -13,7 +14,7 @@ from service.app import create_app
 from service.auth import hash_key
 from service.dashboard.routes import STATIC, STATIC_DIR
 from service.keys import HUB
-from tests.integration.helpers import TERMINAL, assert_monotonic, upload
+from tests.integration.helpers import TERMINAL, assert_monotonic, raw_websocket, read_frames, upload
 from tests.support.molecules import NCI_SDF_200, write_csv
 
 pytestmark = pytest.mark.integration
@@ -122,20 +123,47 @@ async def test_after_a_listen_reconnect_the_firehose_resends_what_was_missed(cli
     assert messages[-1]["job_id"] == job_id and messages[-1]["status"] == "cancelled"
 
 
-async def test_a_client_that_cannot_keep_up_is_closed_with_1013(settings, aiohttp_client):
+def _padded(seq: int, pad: str) -> dict:
+    return {"job_id": "00000000-0000-0000-0000-000000000001", "status": "processing", "progress": 0.0,
+            "processed": 0, "total": 10, "eta_seconds": 0, "seq": seq, "pad": pad}
+
+
+async def _idle_writer(hub, count: int = 1) -> None:
+    async with asyncio.timeout(10):
+        while hub.count() < count:  # the handler registers its subscriber, sends the snapshot,
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # and its writer then waits for the next message
+
+
+async def test_a_client_that_does_not_read_is_closed_with_1013_after_what_it_could_take(settings,
+                                                                                       aiohttp_client):
     client = await aiohttp_client(create_app(settings.replace(ws_queue_size=2)))
+    hub = client.server.app[HUB]
+    sock = raw_websocket(client.host, client.port, "/ws/jobs")
+    try:
+        await _idle_writer(hub)
+        # 150 x 64 kB, more than the kernel's buffers hold (the client reads nothing meanwhile):
+        # written at once while the socket takes them, then queued, then the queue overflows.
+        for seq in range(1, 151):
+            hub.publish(_padded(seq, "x" * 65_000))
+        frames = await asyncio.to_thread(read_frames, sock)
+    finally:
+        sock.close()
+    seqs = [json.loads(payload)["seq"] for opcode, payload in frames if opcode == 0x1]
+    assert seqs == list(range(1, len(seqs) + 1)) and 0 < len(seqs) < 150  # in order, no gap
+    assert frames[-1][0] == 0x8 and int.from_bytes(frames[-1][1][:2], "big") == 1013
+
+
+async def test_frames_written_at_once_reach_a_real_client_intact(client):
+    hub = client.server.app[HUB]
     async with client.ws_connect("/ws/jobs") as ws:
-        await asyncio.sleep(0.2)  # let the handler register its subscriber
-        hub = client.server.app[HUB]
-        for seq in range(1, 20):  # faster than any writer can drain: no await in between
-            hub.publish({"job_id": "00000000-0000-0000-0000-000000000001", "status": "processing",
-                         "progress": 0.0, "processed": 0, "total": 10, "eta_seconds": 0, "seq": seq})
-        async with asyncio.timeout(10):
-            msg = await ws.receive()
-            while msg.type == aiohttp.WSMsgType.TEXT:
-                msg = await ws.receive()
-        assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), msg
-        assert ws.close_code == 1013
+        await _idle_writer(hub)
+        sent = [_padded(1, "x"), _padded(2, "\u00e9\u6f22" * 60), _padded(3, "y" * 70_000)]  # 3 length forms
+        for message in sent:
+            hub.publish(message)
+        assert all("_frame" in message for message in sent)  # each was written by the hub, not queued
+        received = [await ws.receive_json(timeout=5) for _ in sent]
+    assert received == [{k: v for k, v in m.items() if not k.startswith("_")} for m in sent]
 
 
 async def test_binary_frames_close_the_socket(client):

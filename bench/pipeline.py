@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import time
 
 from bench import profiling
@@ -28,6 +29,9 @@ TARGET = 0.90
 def _init() -> None:
     from chemaudit.chemistry import warm_up
 
+    # The bench's own SIGTERM handler is inherited through fork; a pool worker must die on
+    # terminate(), not run it (one blocked in the task queue's lock then hung the pool forever).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     warm_up()
 
 
@@ -55,6 +59,8 @@ def bare_pool(texts: list[str], processes: int) -> dict:
         outcomes = pool.map(_audit, texts, chunksize=25)
         seconds = time.perf_counter() - started
         split = account.stop()
+        pool.close()
+        pool.join()
     cpu = sum(cpu_ms for _, cpu_ms in outcomes)
     errors = sum(status != "success" for status, _ in outcomes)
     return {"seconds": seconds, "rate": len(texts) / seconds, "cpu_per_molecule": cpu / len(texts),

@@ -33,6 +33,11 @@ def make_broker(settings: Settings, *, middleware=None) -> Broker:
                           schema="dramatiq", poll_interval=0.5, **kwargs)
 
 
+def is_postgres(broker: Broker) -> bool:
+    """Whether the broker's queue is a table in our database (and can be edited with the jobs)."""
+    return isinstance(broker, PostgresBroker)
+
+
 def chunk_message(job_id: UUID | str, chunk_no: int) -> dramatiq.Message:
     return dramatiq.Message(
         queue_name=QUEUE, actor_name=AUDIT_CHUNK, args=(str(job_id), chunk_no), kwargs={},

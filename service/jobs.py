@@ -6,10 +6,11 @@ import logging
 
 from aiohttp import web
 
+from chemaudit.broker import QUEUE, is_postgres
 from chemaudit.db import queries as q
 from service.auth import request_owner
 from service.db import run
-from service.keys import POOL
+from service.keys import BROKER, POOL
 from service.progress_source import parse_job_id, require_message
 
 log = logging.getLogger("chemaudit.jobs")
@@ -28,7 +29,11 @@ async def cancel_job(request: web.Request) -> web.Response:
         cancelled = await (await run(conn, q.cancel_job(job_id))).fetchone()
         if cancelled is not None:
             await run(conn, q.append_event(job_id, 0))
-            log.info("job %s cancelled", job_id)
+            if is_postgres(request.app[BROKER]):
+                dropped = (await run(conn, q.drop_queued_chunk_messages(job_id, QUEUE))).rowcount
+            else:
+                dropped = 0  # Redis: the messages are consumed as no-ops
+            log.info("job %s cancelled; %d queued chunk messages dropped", job_id, dropped)
     message = await require_message(pool, job_id)
     note = "Job cancelled; results so far are kept." if cancelled else f"Job had already ended ({message['status']})."
     return web.json_response({**message, "message": note})

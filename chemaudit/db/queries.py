@@ -96,6 +96,19 @@ def cancel_job(job_id: UUID) -> Query:
     )
 
 
+def drop_queued_chunk_messages(job_id: UUID, queue_name: str) -> Query:
+    """Delete a stopped job's chunk messages still waiting in the PostgreSQL broker's queue.
+
+    They would only be consumed as no-ops, but a million-molecule job has 5,000 of them and the
+    jobs queued behind would wait for that. Messages a worker has already taken are left alone.
+    """
+    return Query(
+        "DELETE FROM dramatiq.queue WHERE queue_name = %(queue)s AND state = 'queued'"
+        " AND message -> 'args' ->> 0 = %(id)s",
+        {"queue": queue_name, "id": str(job_id)},
+    )
+
+
 def fail_job(job_id: UUID, message: str) -> Query:
     return Query(
         "UPDATE jobs SET status = 'failed', finished_at = now(), error_message = %(msg)s"

@@ -96,6 +96,21 @@ async def test_cancel_while_queued_then_workers_write_nothing(client, start_work
     assert count_rows(database_url, "results", job_id) == 0
 
 
+def queued_messages(database_url: str, job_id: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM dramatiq.queue WHERE state = 'queued'"
+                            " AND message -> 'args' ->> 0 = %s", (job_id,)).fetchone()[0]
+
+
+async def test_cancel_drops_the_jobs_queued_messages_and_only_those(client, database_url):
+    cancelled = (await upload(client, NCI_SDF_200))["job_id"]
+    other = (await upload(client, NCI_SDF_200))["job_id"]
+    assert queued_messages(database_url, cancelled) == queued_messages(database_url, other) == 200 // 50
+    assert (await client.delete(f"/api/v1/batch/{cancelled}")).status == 200
+    assert queued_messages(database_url, cancelled) == 0
+    assert queued_messages(database_url, other) == 4
+
+
 async def test_cancel_after_completion_changes_nothing(client, start_worker):
     start_worker()
     job_id = (await upload(client, NCI_SDF_200))["job_id"]

@@ -3,6 +3,7 @@ and job-level gauges read from the database at scrape time."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from aiohttp import web
@@ -26,10 +27,17 @@ async def metrics(request: web.Request) -> web.Response:
     QUEUE_DEPTH.set(totals["pending_chunks"] or 0)
     SOCKETS.set(request.app[HUB].count())
     RECONNECTS.set(request.app[LISTENER].reconnects)
+    # In a thread: reading every worker's metric files takes tens of milliseconds on a busy node,
+    # which the event loop (and every socket it serves) would otherwise wait for.
+    body = await asyncio.to_thread(_render)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _render() -> bytes:
     body = generate_latest(REGISTRY)
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory and os.path.isdir(directory):
         workers = CollectorRegistry()
         MultiProcessCollector(workers, path=directory)
         body += generate_latest(workers)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return body

@@ -12,7 +12,7 @@ from chemaudit.settings import Settings
 from tasks.actors import WorkerResources, declare_actors
 
 settings = Settings.from_env()
-resources = WorkerResources(settings)
+resources = WorkerResources(settings, freeze_after_boot=True)  # a process of its own
 broker = make_broker(settings)
 broker.add_middleware(resources)
 dramatiq.set_broker(broker)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +13,7 @@ import pytest
 
 from service.app import create_app
 from service.auth import hash_key
-from tests.integration.helpers import count_rows, follow, upload, wait_for_status
+from tests.integration.helpers import count_rows, follow, raw_websocket, upload, wait_for_status
 from tests.support.molecules import NCI_SDF_200, write_csv
 
 pytestmark = pytest.mark.integration
@@ -184,24 +181,13 @@ async def test_many_idle_sockets_and_the_per_job_cap(client, settings, aiohttp_c
             await ws.close()
 
 
-def _raw_socket_that_never_reads(host: str, port: int, path: str) -> socket.socket:
-    """A WebSocket handshake over a plain socket with a tiny receive buffer, then silence."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
-    sock.connect((host, port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    return sock
-
-
 async def test_a_client_that_never_reads_is_dropped_and_others_unaffected(settings, aiohttp_client,
                                                                          start_worker, tmp_path):
     from service.keys import HUB
 
     small_queue = await aiohttp_client(create_app(settings.replace(ws_queue_size=2, event_min_interval=0.0)))
     job_id = (await upload(small_queue, write_csv(tmp_path / "nci.csv", 1_500)))["job_id"]
-    stalled = _raw_socket_that_never_reads(small_queue.host, small_queue.port, f"/ws/batch/{job_id}")
+    stalled = raw_websocket(small_queue.host, small_queue.port, f"/ws/batch/{job_id}")
     try:
         await asyncio.sleep(0.5)
         hub = small_queue.server.app[HUB]

@@ -154,3 +154,17 @@ def gzip_file(path: Path) -> Path:
     return packed
 
 
+def window(samples, begin: float, end: float) -> list:
+    """The (time, ...) samples taken within [begin, end]."""
+    return [s for s in samples if begin <= s[0] <= end]
+
+
+def largest_gap(times: list[float], begin: float, end: float) -> float:
+    """Largest gap between consecutive times, counting gaps that overlap [begin, end]."""
+    inside = [t for t in times if begin <= t <= end]
+    before = [t for t in times if t < begin][-1:]
+    after = [t for t in times if t > end][:1]
+    points = before + inside + after
+    if len(points) < 2:
+        return float("nan")
+    return max(b - a for a, b in zip(points, points[1:]))

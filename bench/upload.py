@@ -24,7 +24,9 @@ import queue
 import time
 
 from bench import loop_lag, profiling
-from bench.common import Row, gzip_file, load_average, mb, ms, percentile, say, verdict, write_smiles
+from bench.common import (
+    Row, gzip_file, largest_gap, load_average, mb, ms, percentile, say, verdict, window, write_smiles,
+)
 from bench.harness import Server, cancel, log_time, session_factory, upload
 from bench.procs import CpuAccount, RssSampler
 
@@ -199,35 +201,20 @@ async def _busy(server: Server, monitor: Monitor, label: str, path, other_path, 
     return [phase]
 
 
-def _window(samples, begin, end):
-    return [s for s in samples if begin <= s[0] <= end]
-
-
-def _gaps(times: list[float], begin: float, end: float) -> float:
-    """Largest gap between consecutive times, counting gaps that overlap [begin, end]."""
-    inside = [t for t in times if begin <= t <= end]
-    before = [t for t in times if t < begin][-1:]
-    after = [t for t in times if t > end][:1]
-    points = before + inside + after
-    if len(points) < 2:
-        return float("nan")
-    return max(b - a for a, b in zip(points, points[1:]))
-
-
 def _measured(server: Server, phases: list[dict], observed: dict) -> None:
     for phase in phases:
         begin, end = phase["begin"], phase["end"]
         logged = _accepted_at(server, phase["job"].job_id)
         phase["ingest"] = (logged - begin) if logged else None
-        health = _window(observed["health"], begin, end)
+        health = window(observed["health"], begin, end)
         phase["latencies"] = [h[1] for h in health]
         phase["failures"] = sum(1 for h in health if h[2] != 200)
-        phase["checks"] = [c[1] for c in _window(observed["checks"], begin, end)]
+        phase["checks"] = [c[1] for c in window(observed["checks"], begin, end)]
         phase["nice"] = observed.get("nice", "?")
-        phase["lag"] = max((x[1] for x in _window(observed["lag"], begin, end)), default=float("nan"))
+        phase["lag"] = max((x[1] for x in window(observed["lag"], begin, end)), default=float("nan"))
         if "baseline" in phase:
-            phase["ws_gap"] = _gaps(observed["ws"], begin, end)
-            phase["ws_base"] = _gaps(observed["ws"], *phase["baseline"])
+            phase["ws_gap"] = largest_gap(observed["ws"], begin, end)
+            phase["ws_base"] = largest_gap(observed["ws"], *phase["baseline"])
 
 
 def _report(scenario: str, phase: dict, count: int) -> list[Row]:

@@ -89,7 +89,7 @@ async def upload(request: web.Request) -> web.Response:
     await loop.run_in_executor(None, enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
     return web.json_response(
         {"job_id": str(job_id), "status": "processing", "total_molecules": total,
-         "message": f"Job queued: {total} molecules in {chunk_count} chunks."},
+         "message": f"Job queued: {total} molecules in {chunk_count} chunk{'' if chunk_count == 1 else 's'}."},
         status=202,
     )
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from functools import partial
 
+import psycopg
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
+from dramatiq.errors import BrokerError
 
 from chemaudit.broker import enqueue_chunks
 from chemaudit.db import queries as q
@@ -84,9 +87,12 @@ async def upload(request: web.Request) -> web.Response:
     if created is None:
         raise BadInput("The form has no field named 'file'.", code="missing_file")
     total, chunk_count = created
-    loop = asyncio.get_running_loop()
-    # After the commit: a message lost here is found again by the workers' sweeper.
-    await loop.run_in_executor(None, enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
+    try:
+        await asyncio.to_thread(enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
+    except (psycopg.Error, BrokerError) as exc:
+        # The job and its chunks are committed: answering an error would invite a duplicate
+        # upload. The workers' sweeper sends the messages of chunks nobody has touched.
+        log.warning("job %s: chunk messages not sent (%s); the sweeper will send them", job_id, exc)
     return web.json_response(
         {"job_id": str(job_id), "status": "processing", "total_molecules": total,
          "message": f"Job queued: {total} molecules in {chunk_count} chunk{'' if chunk_count == 1 else 's'}."},
@@ -111,10 +117,10 @@ async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             while piece := await part.read_chunk(PIECE):
                 # In a thread: one gzip piece may expand to megabytes of text to split and format.
-                count, rows = await asyncio.to_thread(_split, splitter.feed, piece, job_key)
+                count, rows = await asyncio.to_thread(_as_rows, partial(splitter.feed, piece), job_key)
                 await copy.write(rows)
                 total += count
-            count, rows = await asyncio.to_thread(_split, splitter.finish, None, job_key)
+            count, rows = await asyncio.to_thread(_as_rows, splitter.finish, job_key)
             await copy.write(rows)
             total += count
         await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,
@@ -130,7 +136,7 @@ def _columns(fields: dict[str, str]) -> dict:
             "name_column": fields.get("name_column") or None}
 
 
-def _split(step, piece: bytes | None, job_key: str) -> tuple[int, bytes]:
-    """Records of one piece (or of the end of the file), as COPY rows."""
-    records = step(piece) if piece is not None else step()
+def _as_rows(split, job_key: str) -> tuple[int, bytes]:
+    """The records `split()` returns (one piece's, or the file's last), as COPY rows."""
+    records = split()
     return len(records), job_input_rows(job_key, records, MAX_NAME)

@@ -80,6 +80,18 @@ async def test_cancel_mid_job_keeps_results_and_writes_no_more(client, start_wor
     assert count_rows(database_url, "results", job_id) == at_cancel == final["processed"]
 
 
+async def test_upload_is_accepted_when_its_messages_cannot_be_sent_and_the_sweeper_sends_them(
+        client, start_worker, database_url):
+    from service.keys import BROKER
+
+    client.server.app[BROKER].close()  # its connection pool: every enqueue now fails
+    job_id = (await upload(client, NCI_SDF_200))["job_id"]  # asserts the 202
+    start_worker()  # stale chunks (5 s untouched in these settings) are re-sent by its sweeper
+    messages, _ = await follow(client, job_id, timeout=60)
+    assert messages[-1]["status"] == "complete" and messages[-1]["processed"] == 200
+    assert count_rows(database_url, "results", job_id) == 200
+
+
 async def test_a_chunk_delivered_twice_counts_once(client, start_worker, settings, database_url):
     from chemaudit.broker import enqueue_chunks, make_broker
 

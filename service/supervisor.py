@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 
+from service.parent_death import wrap
+
 log = logging.getLogger("chemaudit.supervisor")
 
 RESTART_BACKOFF_MAX = 10.0
@@ -40,7 +42,10 @@ class WorkerSupervisor:
         self._thread.start()
 
     def _spawn(self, slot: int) -> None:
-        self.processes[slot] = subprocess.Popen(self.command, env=self.env)
+        # Each worker gets SIGTERM if this process dies, even by SIGKILL (no orphans under PID 1).
+        # Spawned only from the main thread (start) and the watcher thread, both as long-lived as
+        # the process, since the kernel sends the signal when the spawning thread ends.
+        self.processes[slot] = subprocess.Popen(wrap(self.command), env=self.env)
         log.info("worker %d started (pid %d)", slot, self.processes[slot].pid)
 
     def _watch(self) -> None:

@@ -28,11 +28,11 @@ def chemaudit_command() -> list[str]:
 
 
 class Service:
-    def __init__(self, database_url: str, workers: int, log_path: Path):
+    def __init__(self, database_url: str, workers: int, log_path: Path, **extra_env: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
-        env = dict(os.environ, CHEMAUDIT_DATABASE_URL=database_url, CHEMAUDIT_CHUNK_SIZE="100")
+        env = dict(os.environ, CHEMAUDIT_DATABASE_URL=database_url, CHEMAUDIT_CHUNK_SIZE="100", **extra_env)
         self.log = log_path.open("wb")
         self.process = subprocess.Popen(
             chemaudit_command() + ["serve", "--host", "127.0.0.1", "--port", str(self.port),

@@ -1,0 +1,71 @@
+"""Acceptance: what a real `chemaudit serve` leaves behind when it is killed or stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from tests.acceptance import conftest as acceptance
+
+pytestmark = pytest.mark.acceptance
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _wait_workers(service: acceptance.Service, count: int, timeout: float = 60) -> list[psutil.Process]:
+    """Every descendant of `serve`, once `count` Dramatiq worker processes (children of a dramatiq main) run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes = _descendants(service.process.pid)
+        mains = {p.pid for p in processes if _is_dramatiq(p)}
+        workers = [p for p in processes if _is_dramatiq(p) and _parent_pid(p) in mains]
+        if len(workers) >= count:
+            return processes
+        time.sleep(0.2)
+    raise TimeoutError(f"fewer than {count} worker processes came up")
+
+
+def _is_dramatiq(process: psutil.Process) -> bool:
+    with contextlib.suppress(psutil.Error):
+        return "dramatiq" in " ".join(process.cmdline())
+    return False
+
+
+def _parent_pid(process: psutil.Process) -> int | None:
+    with contextlib.suppress(psutil.Error):
+        return process.ppid()
+    return None
+
+
+def _kill_leftovers(service: acceptance.Service, processes: list[psutil.Process]) -> None:
+    """Whatever the test started and is still running (the group outlives a killed leader)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(service.process.pid, signal.SIGKILL)
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+
+
+def test_workers_die_when_serve_is_killed(fresh_database, tmp_path):
+    service = acceptance.Service(fresh_database, workers=2, log_path=tmp_path / "serve.log")
+    processes: list[psutil.Process] = []
+    try:
+        service.wait_healthy()
+        processes = _wait_workers(service, 2)
+        os.kill(service.process.pid, signal.SIGKILL)
+        service.process.wait(timeout=10)
+        _gone, alive = psutil.wait_procs(processes, timeout=15)
+        assert not alive, f"still running after serve was killed: {[p.pid for p in alive]}"
+    finally:
+        _kill_leftovers(service, processes)
+        service.stop()

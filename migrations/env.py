@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from chemaudit.db import queries as q
 from chemaudit.db.schema import metadata
 from chemaudit.settings import Settings
 
@@ -23,9 +24,19 @@ def _include_object(obj, name, type_, reflected, compare_to):
     return not (type_ == "table" and getattr(obj, "schema", None) == "dramatiq")
 
 
+def _execute(connection, query: q.Query) -> None:
+    connection.exec_driver_sql(query.sql, query.params)
+
+
 def run_migrations_online() -> None:
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
+        # Concurrent upgrades (two `migrate`, two `serve` on a fresh database) take turns on a
+        # session-level advisory lock: the later ones find the schema at head and do nothing.
+        # Taken before Alembic reads the current revision; it outlives the commit below and is
+        # released at the end, or by the connection's close if a migration fails.
+        _execute(connection, q.lock_migrations())
+        connection.commit()
         context.configure(
             connection=connection,
             target_metadata=metadata,
@@ -34,6 +45,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        _execute(connection, q.unlock_migrations())
+        connection.commit()
     engine.dispose()
 
 

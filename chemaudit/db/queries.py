@@ -278,3 +278,22 @@ def work_totals() -> Query:
 
 def ping() -> Query:
     return Query("SELECT 1 AS ok")
+
+
+# Operations: migration lock and schema revision ------------------------------------------------
+
+MIGRATION_LOCK = "chemaudit-migrations"
+
+
+def lock_migrations() -> Query:
+    """Wait for the session-level advisory lock that makes concurrent upgrades take turns."""
+    return Query("SELECT pg_advisory_lock(hashtext(%(name)s))", {"name": MIGRATION_LOCK})
+
+
+def unlock_migrations() -> Query:
+    return Query("SELECT pg_advisory_unlock(hashtext(%(name)s))", {"name": MIGRATION_LOCK})
+
+
+def schema_revision() -> Query:
+    """The database's Alembic revision (no row, or an error if the table is missing: not migrated)."""
+    return Query("SELECT version_num FROM alembic_version")

@@ -19,7 +19,8 @@ from chemaudit.settings import Settings
 
 QUEUE = "chemaudit"
 AUDIT_CHUNK = "audit_chunk"
-CHUNK_GAVE_UP = "chunk_gave_up"
+# The job id a token names when the sweeper sent it for no job in particular.
+SWEEPER_ORIGIN = "00000000-0000-0000-0000-000000000000"
 
 
 def make_broker(settings: Settings, *, middleware=None) -> Broker:
@@ -46,7 +47,7 @@ def chunk_message(job_id: UUID | str, chunk_no: int) -> dramatiq.Message:
 
 
 def enqueue_chunks(broker: Broker, job_id: UUID | str, chunk_numbers) -> int:
-    """Send one message per chunk; returns how many were sent."""
+    """Send one work token per chunk (each names the chunk it was sent for); returns how many."""
     return enqueue_messages(broker, [chunk_message(job_id, chunk_no) for chunk_no in chunk_numbers])
 
 

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from chemaudit.broker import QUEUE, is_postgres
 from chemaudit.db import queries as q
+from chemaudit.db import scheduling_queries as sq
 from service.auth import request_owner
 from service.db import run
 from service.keys import BROKER, POOL
@@ -30,10 +31,10 @@ async def cancel_job(request: web.Request) -> web.Response:
         if cancelled is not None:
             await run(conn, q.append_event(job_id, 0))
             if is_postgres(request.app[BROKER]):
-                dropped = (await run(conn, q.drop_queued_chunk_messages(job_id, QUEUE))).rowcount
+                dropped = (await run(conn, sq.drop_surplus_tokens(job_id, QUEUE))).rowcount
             else:
-                dropped = 0  # Redis: the messages are consumed as no-ops
-            log.info("job %s cancelled; %d queued chunk messages dropped", job_id, dropped)
+                dropped = 0  # Redis: surplus tokens are consumed as no-ops
+            log.info("job %s cancelled; %d queued work tokens dropped", job_id, dropped)
     message = await require_message(pool, job_id)
     note = "Job cancelled; results so far are kept." if cancelled else f"Job had already ended ({message['status']})."
     return web.json_response({**message, "message": note})

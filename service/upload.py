@@ -19,6 +19,7 @@ from dramatiq.errors import BrokerError
 from chemaudit.broker import enqueue_chunks
 from chemaudit.db import queries as q
 from chemaudit.db.copy_rows import job_input_rows
+from chemaudit.db.schema import PRIORITY_WEIGHTS
 from chemaudit.errors import BadInput, InvalidOption
 from chemaudit.ingest import IngestLimits, UploadSplitter
 from service.auth import request_owner
@@ -29,7 +30,7 @@ from service.rate_limit import client_id
 log = logging.getLogger("chemaudit.upload")
 
 OPTION_FLAGS = ("include_extended_safety", "include_chembl_alerts", "include_standardization")
-TEXT_FIELDS = ("smiles_column", "name_column") + OPTION_FLAGS
+TEXT_FIELDS = ("smiles_column", "name_column", "priority") + OPTION_FLAGS
 PIECE = 64 * 1024
 MAX_NAME = 500
 _TRUE = {"1", "true", "yes", "on"}
@@ -43,6 +44,13 @@ def parse_flag(name: str, raw: str) -> bool:
     if value in _FALSE:
         return False
     raise InvalidOption(f"Option {name} must be true or false, not {raw[:40]!r}.")
+
+
+def parse_priority(raw: str | None) -> str:
+    value = (raw or "normal").strip().lower() or "normal"
+    if value not in PRIORITY_WEIGHTS:
+        raise InvalidOption(f"Option priority must be one of {', '.join(PRIORITY_WEIGHTS)}, not {raw[:40]!r}.")
+    return value
 
 
 async def _next_part(reader):
@@ -80,7 +88,7 @@ async def upload(request: web.Request) -> web.Response:
             created = await _ingest(request, part, job_id, fields, options, owner)
         elif part.name in TEXT_FIELDS:
             fields[part.name] = await _read_field(part)
-            if created is not None and part.name in ("smiles_column", "name_column"):
+            if created is not None and part.name in ("smiles_column", "name_column", "priority"):
                 raise BadInput(f"Send {part.name} before the file field, so it applies while the file streams in.")
         else:
             await part.release()
@@ -113,7 +121,8 @@ async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
     job_key = str(job_id)
     total = 0
     async with request.app[POOL].connection() as conn, conn.transaction():
-        await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, owner))
+        await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, owner,
+                                     parse_priority(fields.get("priority"))))
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             while piece := await part.read_chunk(PIECE):
                 # In a thread: one gzip piece may expand to megabytes of text to split and format.

@@ -5,8 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import re
-from uuid import UUID
 
 import dramatiq
 from dramatiq.broker import Broker
@@ -14,9 +12,8 @@ from dramatiq.middleware import Middleware
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from chemaudit.broker import AUDIT_CHUNK, CHUNK_GAVE_UP, QUEUE
+from chemaudit.broker import AUDIT_CHUNK, QUEUE
 from chemaudit.chemistry import warm_up
-from chemaudit.db import queries as q
 from chemaudit.settings import Settings
 from tasks.chunk_runner import ChunkRunner
 from tasks.sweeper import Sweeper
@@ -74,23 +71,6 @@ class WorkerResources(Middleware):
             self.pool.close()
 
 
-_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exceeded|Timeout)\w*): (.+)$")
-
-
-def fail_reason(message: dict, retry_info: dict) -> str:
-    """A sentence for the user from the last attempt's traceback (exception text first)."""
-    chunk_no = message["args"][1]
-    trace = ((message.get("options") or {}).get("traceback") or "").strip()
-    reason = "unknown error"
-    for line in reversed(trace.splitlines()):
-        found = _EXCEPTION_LINE.match(line.strip())
-        if found:
-            reason = f"{found.group(2)} ({found.group(1)})"
-            break
-    attempts = retry_info.get("retries", 0) + 1
-    return f"Chunk {chunk_no} failed after {attempts} attempts: {reason}"[:1000]
-
-
 def retry_when(retries: int, exception: BaseException) -> bool:
     """Ride out a database restart (connection errors retry for minutes); give up sooner otherwise."""
     if isinstance(exception, (psycopg.OperationalError, PoolTimeout)):
@@ -100,25 +80,19 @@ def retry_when(retries: int, exception: BaseException) -> bool:
 
 def declare_actors(broker: Broker, resources: WorkerResources) -> dict[str, dramatiq.Actor]:
     def audit_chunk(job_id: str, chunk_no: int) -> None:
-        outcome = resources.runner.run(UUID(job_id), chunk_no)
-        log.debug("chunk %s/%s: audited %d, stored %d", job_id, chunk_no, outcome.audited, outcome.stored)
+        """A token for one chunk of work; the chunk it names is only where it came from.
 
-    def chunk_gave_up(message: dict, retry_info: dict) -> None:
-        """A chunk failed every retry for a non-molecule reason: the job ends `failed`, visibly."""
-        job_id = UUID(message["args"][0])
-        reason = fail_reason(message, retry_info)
-        with resources.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            failed = q.fail_job(job_id, reason)
-            if cur.execute(failed.sql, failed.params).fetchone() is not None:
-                event = q.append_event(job_id, 0)
-                cur.execute(event.sql, event.params)
-        log.error("job %s failed: %s", job_id, reason)
+        The worker runs the chunk the fair-share rule picks, which may belong to another job.
+        """
+        outcome = resources.runner.run_next()
+        if outcome.chunk_no is None:
+            log.debug("token from %s/%s: nothing claimable", job_id, chunk_no)
+        else:
+            log.debug("chunk %s/%s: audited %d, stored %d", outcome.job_id, outcome.chunk_no,
+                      outcome.audited, outcome.stored)
 
     return {
         AUDIT_CHUNK: dramatiq.actor(
             audit_chunk, actor_name=AUDIT_CHUNK, queue_name=QUEUE, broker=broker, retry_when=retry_when,
-            min_backoff=500, max_backoff=5_000, time_limit=30 * 60 * 1000,
-            on_retry_exhausted=CHUNK_GAVE_UP),
-        CHUNK_GAVE_UP: dramatiq.actor(
-            chunk_gave_up, actor_name=CHUNK_GAVE_UP, queue_name=QUEUE, broker=broker, max_retries=10),
+            min_backoff=500, max_backoff=5_000, time_limit=30 * 60 * 1000),
     }

@@ -1,9 +1,11 @@
-"""Running one chunk: claim it, audit its pending records, commit results in small batches.
+"""Running one unit of work: claim the fairest chunk, audit its pending records, commit in batches.
 
-Each batch is one transaction: insert results (new rows only), advance the job under its row
-lock (completing it exactly once), mark the chunk done on the last batch, and append a
-progress event when one is due. A job that is no longer running makes the batch roll back,
-so nothing is written after a cancel.
+A broker message is a token, not an address: the worker claims whichever chunk the scheduling
+rule picks (chemaudit/db/scheduling_queries.py) and holds it under a lease that each batch
+commit renews. Each batch is one transaction: insert results (new rows only), advance the job
+under its row lock (completing it exactly once), renew the chunk's lease (done on the last
+batch), and append a progress event when one is due. A job that is no longer running makes the
+batch roll back, so nothing is written after a cancel.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
 from chemaudit.db import results_queries as rq
+from chemaudit.db import scheduling_queries as sq
 from chemaudit.progress import RATE_WINDOW_SECONDS, estimate_eta
 from chemaudit.result_rows import rows_to_json
 from chemaudit.settings import Settings
@@ -30,8 +33,14 @@ from tasks.watchdog import MoleculeWatchdog
 log = logging.getLogger("chemaudit.worker")
 
 
+OUTAGE_ERRORS = (psycopg.OperationalError, PoolTimeout)  # the database is away: nothing to record
+FAILURE_BACKOFF_SECONDS = 1.0
+
+
 @dataclass
 class ChunkOutcome:
+    job_id: UUID | None = None
+    chunk_no: int | None = None  # None: no chunk was claimable (the token was surplus)
     audited: int = 0
     stored: int = 0
     stopped: bool = False  # the job stopped running (cancelled, failed) before the chunk ended
@@ -73,25 +82,60 @@ class ChunkRunner:
         finally:
             self.watchdog.end()
 
-    def run(self, job_id: UUID, chunk_no: int) -> ChunkOutcome:
-        with CHUNK_SECONDS.time():
-            return self._run_chunk(job_id, chunk_no)
+    def run_next(self) -> ChunkOutcome:
+        """Claim the fairest claimable chunk of any running job and run it."""
+        claim = self.claim()
+        if claim is None:
+            return ChunkOutcome()
+        job_id, chunk_no = claim["job_id"], claim["chunk_no"]
+        try:
+            with CHUNK_SECONDS.time():
+                return self._run_claimed(claim)
+        except OUTAGE_ERRORS:
+            raise  # the lease runs out and the chunk is claimed again once the database is back
+        except Exception as exc:  # the message's boundary: the failure is recorded, then retried
+            log.exception("chunk %s/%s failed", job_id, chunk_no)
+            self.record_failure(job_id, chunk_no, exc)
+            raise
 
-    def _run_chunk(self, job_id: UUID, chunk_no: int) -> ChunkOutcome:
-        outcome = ChunkOutcome()
+    def claim(self) -> dict | None:
+        """Lease the next chunk by the fair-share rule; None when nothing is claimable."""
+        lease = self.settings.stale_chunk_seconds
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            claim = _run(cur, q.claim_chunk(job_id, chunk_no)).fetchone()
+            candidates = _run(cur, sq.fair_candidates()).fetchall()
             conn.commit()
-            if claim is None:
-                return outcome  # done already, or the job is no longer running
-            records = _run(cur, q.pending_inputs(job_id, claim["start_idx"], claim["end_idx"])).fetchall()
-            conn.commit()
+            for job in candidates:
+                claim = _run(cur, sq.claim_in_job(job["id"], job["pass"], job["weight"], lease)).fetchone()
+                if claim is None:
+                    conn.rollback()  # its free chunks were taken a moment ago: try the next job
+                    continue
+                claim["records"] = _run(
+                    cur, q.pending_inputs(job["id"], claim["start_idx"], claim["end_idx"])).fetchall()
+                conn.commit()
+                return {**claim, "job_id": job["id"]}
+        return None
+
+    def record_failure(self, job_id: UUID, chunk_no: int, exc: BaseException) -> None:
+        """Count the failed run on its chunk; past the allowed failures, the job ends `failed`."""
+        reason = failure_text(exc)
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            row = _run(cur, sq.record_chunk_failure(job_id, chunk_no, reason, FAILURE_BACKOFF_SECONDS)).fetchone()
+            if row is None or row["failures"] < self.settings.chunk_max_attempts:
+                return
+            message = f"Chunk {chunk_no} failed after {row['failures']} attempts: {reason}"[:1000]
+            if _run(cur, q.fail_job(job_id, message)).fetchone() is not None:
+                _run(cur, q.append_event(job_id, 0))
+                log.error("job %s failed: %s", job_id, message)
+
+    def _run_claimed(self, claim: dict) -> ChunkOutcome:
+        job_id, chunk_no, records = claim["job_id"], claim["chunk_no"], claim["records"]
+        outcome = ChunkOutcome(job_id=job_id, chunk_no=chunk_no)
         options = _options(self.settings, claim["options"] or {})
-        # A chunk claimed before and still not done: its last attempt may have died on one of
-        # these records, so each one now runs in its own child process.
-        isolated = claim["attempts"] > 1
+        # An earlier claim of this chunk ran out without being released: its worker died or hung,
+        # possibly on one of these records, so each one now runs in its own child process.
+        isolated = bool(claim["resumed"])
         if isolated and records:
-            log.warning("chunk %s/%s attempt %d: auditing %d records in isolation",
+            log.warning("chunk %s/%s claim %d: auditing %d records in isolation",
                         job_id, chunk_no, claim["attempts"], len(records))
         batch: list[dict] = []
         last_commit = time.monotonic()
@@ -124,7 +168,7 @@ class ChunkRunner:
             if job["status"] == "complete":
                 _run(cur, rq.store_statistics(job_id))
                 log.info("job %s complete: %d molecules", job_id, job["total"])
-            _run(cur, q.touch_chunk(job_id, chunk_no, chunk_done))
+            _run(cur, sq.renew_chunk(job_id, chunk_no, chunk_done, self.settings.stale_chunk_seconds))
             if job["status"] != "processing" or job["since_event"] >= self.settings.event_min_interval:
                 self.append_event(cur, job_id, job)
             outcome.stored += inserted
@@ -143,3 +187,10 @@ class ChunkRunner:
                 running_for=float(job["running_for"]),
             )
         _run(cur, q.append_event(job_id, eta))
+
+
+def failure_text(exc: BaseException) -> str:
+    """The exception as one line for the user: its first line of text, then its type."""
+    first = (str(exc).strip().splitlines() or [""])[0] or "no message"
+    kind = type(exc)
+    return f"{first} ({kind.__module__}.{kind.__qualname__})"[:900]

@@ -1,7 +1,11 @@
-"""Re-enqueues chunks of running jobs that nobody has touched for a while.
+"""Keeps enough work tokens in the queue for the chunks that are waiting for a worker.
 
-Correctness never rests on the broker: a lost or never-sent message, a worker killed mid-chunk,
-or a broker restart all leave chunks that are not done and not touched; this finds them.
+Correctness never rests on the broker: a lost or never-sent message, a worker killed mid-chunk
+(its lease runs out and its token is gone), or a broker restart all leave claimable chunks
+with no token to run them; this sends the missing ones. With the PostgreSQL broker it counts
+the queued tokens and tops them up to the claimable chunks, so the queue never holds more than
+one token per waiting chunk (plus one prefetched per worker thread); with Redis, whose queue is
+not counted, it re-sends the chunks of jobs in which nothing happened for a whole stale window.
 Every worker process runs one sweeper thread; an advisory lock lets only one sweep at a time.
 """
 
@@ -15,25 +19,38 @@ from dramatiq.broker import Broker
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from chemaudit.broker import chunk_message, enqueue_messages
-from chemaudit.db import queries as q
+from chemaudit.broker import QUEUE, SWEEPER_ORIGIN, chunk_message, enqueue_messages, is_postgres
+from chemaudit.db import scheduling_queries as sq
+from chemaudit.db.queries import Query
 from chemaudit.settings import Settings
 
 log = logging.getLogger("chemaudit.sweeper")
 
 
+MAX_TOKENS_PER_SWEEP = 10_000
+
+
 def sweep_once(pool: ConnectionPool, broker: Broker, stale_seconds: float) -> int:
-    """One sweep; returns how many chunks were re-enqueued."""
+    """One sweep; returns how many work tokens were sent."""
     with pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        lock = q.try_sweep_lock()
-        if not cur.execute(lock.sql, lock.params).fetchone()["locked"]:
+        if not _fetch(cur, sq.try_sweep_lock())["locked"]:
             return 0
-        stale = q.stale_chunks(stale_seconds)
-        rows = cur.execute(stale.sql, stale.params).fetchall()
-    enqueue_messages(broker, [chunk_message(row["job_id"], row["chunk_no"]) for row in rows])
-    if rows:
-        log.info("sweeper re-enqueued %d stale chunks", len(rows))
-    return len(rows)
+        if is_postgres(broker):
+            waiting = _fetch(cur, sq.claimable_count(stale_seconds))["n"]
+            missing = waiting - _fetch(cur, sq.queued_tokens(QUEUE))["n"]
+            messages = [chunk_message(SWEEPER_ORIGIN, 0) for _ in range(min(missing, MAX_TOKENS_PER_SWEEP))]
+        else:
+            idle = sq.idle_claimable_chunks(stale_seconds)
+            rows = cur.execute(idle.sql, idle.params).fetchall()
+            messages = [chunk_message(row["job_id"], row["chunk_no"]) for row in rows]
+    enqueue_messages(broker, messages)
+    if messages:
+        log.info("sweeper sent %d work tokens for chunks waiting without one", len(messages))
+    return len(messages)
+
+
+def _fetch(cur: psycopg.Cursor, query: Query) -> dict:
+    return cur.execute(query.sql, query.params).fetchone()
 
 
 class Sweeper(threading.Thread):

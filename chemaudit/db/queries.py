@@ -22,24 +22,30 @@ class Query:
 
 # Jobs ------------------------------------------------------------------------------------------
 
-def insert_job(job_id: UUID, filename: str, options: dict, owner: str | None) -> Query:
+def insert_job(job_id: UUID, filename: str, options: dict, owner: str | None,
+               priority: str = "normal") -> Query:
     return Query(
-        "INSERT INTO jobs (id, filename, format, options, owner, total, chunk_count)"
-        " VALUES (%(id)s, %(filename)s, 'unknown', %(options)s, %(owner)s, 0, 0)",
-        {"id": job_id, "filename": filename, "options": Jsonb(options), "owner": owner},
+        "INSERT INTO jobs (id, filename, format, options, owner, total, chunk_count, priority)"
+        " VALUES (%(id)s, %(filename)s, 'unknown', %(options)s, %(owner)s, 0, 0, %(priority)s)",
+        {"id": job_id, "filename": filename, "options": Jsonb(options), "owner": owner,
+         "priority": priority},
     )
 
 
 def finish_upload(job_id: UUID, fmt: str, compressed: bool, upload_bytes: int, total: int,
                   chunk_size: int) -> Query:
-    """Record the upload's totals and create its chunk rows, in one statement."""
+    """Record the upload's totals and create its chunk rows, in one statement.
+
+    The chunks are stamped with the clock at the upload's end, not its transaction's start, so
+    the sweeper sees them as new while their tokens are on the way.
+    """
     return Query(
         "WITH j AS (UPDATE jobs SET format = %(fmt)s, compressed = %(compressed)s,"
         "  upload_bytes = %(bytes)s, total = %(total)s,"
         "  chunk_count = (%(total)s + %(size)s - 1) / %(size)s"
         "  WHERE id = %(id)s RETURNING id, chunk_count)"
-        " INSERT INTO chunks (job_id, chunk_no, start_idx, end_idx)"
-        " SELECT j.id, g, g * %(size)s, least((g + 1) * %(size)s, %(total)s)"
+        " INSERT INTO chunks (job_id, chunk_no, start_idx, end_idx, touched_at)"
+        " SELECT j.id, g, g * %(size)s, least((g + 1) * %(size)s, %(total)s), clock_timestamp()"
         " FROM j, generate_series(0, j.chunk_count - 1) AS g",
         {"id": job_id, "fmt": fmt, "compressed": compressed, "bytes": upload_bytes,
          "total": total, "size": chunk_size},
@@ -96,19 +102,6 @@ def cancel_job(job_id: UUID) -> Query:
     )
 
 
-def drop_queued_chunk_messages(job_id: UUID, queue_name: str) -> Query:
-    """Delete a stopped job's chunk messages still waiting in the PostgreSQL broker's queue.
-
-    They would only be consumed as no-ops, but a million-molecule job has 5,000 of them and the
-    jobs queued behind would wait for that. Messages a worker has already taken are left alone.
-    """
-    return Query(
-        "DELETE FROM dramatiq.queue WHERE queue_name = %(queue)s AND state = 'queued'"
-        " AND message -> 'args' ->> 0 = %(id)s",
-        {"queue": queue_name, "id": str(job_id)},
-    )
-
-
 def fail_job(job_id: UUID, message: str) -> Query:
     return Query(
         "UPDATE jobs SET status = 'failed', finished_at = now(), error_message = %(msg)s"
@@ -126,18 +119,6 @@ def job_status(job_id: UUID) -> Query:
 
 
 # Worker side: chunks and results ---------------------------------------------------------------
-
-def claim_chunk(job_id: UUID, chunk_no: int) -> Query:
-    """Mark a not-done chunk of a running job as taken; no row if there is nothing to do."""
-    return Query(
-        "UPDATE chunks c SET attempts = c.attempts + 1, touched_at = now()"
-        " FROM jobs j"
-        " WHERE c.job_id = %(id)s AND c.chunk_no = %(no)s AND NOT c.done"
-        "   AND j.id = c.job_id AND j.status = 'processing'"
-        " RETURNING c.start_idx, c.end_idx, c.attempts, j.options",
-        {"id": job_id, "no": chunk_no},
-    )
-
 
 def pending_inputs(job_id: UUID, start_idx: int, end_idx: int) -> Query:
     """The chunk's records that have no result yet (a resumed chunk skips finished ones)."""
@@ -202,48 +183,6 @@ def recent_rate_anchor(job_id: UUID, window_seconds: float) -> Query:
         "   AND processed > 0"
         " ORDER BY seq LIMIT 1",
         {"id": job_id, "w": window_seconds},
-    )
-
-
-def touch_chunk(job_id: UUID, chunk_no: int, done: bool) -> Query:
-    """Show the sweeper the chunk is alive; mark it done on its last batch."""
-    return Query(
-        "UPDATE chunks SET done = done OR %(done)s, touched_at = now()"
-        " WHERE job_id = %(id)s AND chunk_no = %(no)s",
-        {"id": job_id, "no": chunk_no, "done": done},
-    )
-
-
-def record_chunk_error(job_id: UUID, chunk_no: int, message: str) -> Query:
-    return Query(
-        "UPDATE chunks SET last_error = %(msg)s, touched_at = now()"
-        " WHERE job_id = %(id)s AND chunk_no = %(no)s",
-        {"id": job_id, "no": chunk_no, "msg": message},
-    )
-
-
-# Sweeper ---------------------------------------------------------------------------------------
-
-def try_sweep_lock() -> Query:
-    return Query("SELECT pg_try_advisory_xact_lock(hashtext('chemaudit-sweeper')) AS locked")
-
-
-def stale_chunks(stale_seconds: float, job_limit: int = 100) -> Query:
-    """Not-done chunks of running jobs in which no chunk was touched within the stale window.
-
-    Staleness is judged per job, so a job that advances anywhere keeps all its queued chunks;
-    the timestamps are bumped in the same statement so the next sweep waits another window.
-    A job queued behind a long one may get duplicate messages: they are harmless no-ops.
-    """
-    return Query(
-        "WITH stale AS (SELECT j.id FROM jobs j WHERE j.status = 'processing'"
-        "   AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.job_id = j.id"
-        "     AND c.touched_at > now() - make_interval(secs => %(s)s))"
-        "   LIMIT %(lim)s)"
-        " UPDATE chunks c SET touched_at = now(), enqueued_at = now()"
-        " FROM stale WHERE c.job_id = stale.id AND NOT c.done"
-        " RETURNING c.job_id, c.chunk_no",
-        {"s": stale_seconds, "lim": job_limit},
     )
 
 

@@ -22,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 JOB_STATUSES = ("processing", "complete", "failed", "cancelled")
+# A job's weight within its owner's share of the workers (docs/architecture.md, Scheduling).
+PRIORITY_WEIGHTS = {"low": 1, "normal": 2, "high": 4}
 TERMINAL_STATUSES = frozenset({"complete", "failed", "cancelled"})
 NOTIFY_CHANNEL = "chemaudit_progress"
 
@@ -64,7 +66,11 @@ jobs = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Column("error_message", Text, nullable=True),
     Column("statistics", JSONB, nullable=True),
+    Column("priority", Text, nullable=False, server_default="normal"),
+    Column("sched_pass", Float, nullable=True),  # stride-scheduling pass within the owner's jobs
+    Column("last_claim_at", DateTime(timezone=True), nullable=True),
     CheckConstraint(_status_check, name="status"),
+    CheckConstraint("priority IN ('low', 'normal', 'high')", name="priority"),
     CheckConstraint("processed >= 0 AND processed <= total", name="processed_in_range"),
     Index(None, "created_at"),
     Index(None, "status", "created_at"),
@@ -95,7 +101,11 @@ chunks = Table(
     Column("enqueued_at", DateTime(timezone=True), nullable=True),
     Column("touched_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("last_error", Text, nullable=True),
-    Index("ix_chunks_pending", "touched_at", postgresql_where=text("NOT done")),
+    Column("lease_until", DateTime(timezone=True), nullable=True),  # a claim, renewed by each commit
+    Column("retry_after", DateTime(timezone=True), nullable=True),  # backoff after a failed run
+    Column("failures", Integer, nullable=False, server_default="0"),  # runs that raised
+    Index("ix_chunks_open", "job_id", "chunk_no", postgresql_where=text("NOT done")),
+    Index("ix_chunks_leased", "job_id", postgresql_where=text("NOT done AND lease_until IS NOT NULL")),
 )
 
 results = Table(

@@ -31,12 +31,12 @@ def test_the_thread_ends_the_process_when_a_record_overruns():
     assert codes == [EXIT_CODE]
 
 
-def test_fail_reason_quotes_the_exception_not_the_context_line():
-    from tasks.actors import fail_reason
+def test_failure_text_quotes_the_first_line_and_the_exception_type():
+    import psycopg
 
-    trace = ("Traceback (most recent call last):\n  File \"x.py\", line 1, in f\n"
-             "psycopg.errors.RaiseException: simulated storage failure\n"
-             "CONTEXT:  PL/pgSQL function refuse() line 1 at RAISE")
-    reason = fail_reason({"args": ["job", 3], "options": {"traceback": trace}}, {"retries": 3})
-    assert reason == ("Chunk 3 failed after 4 attempts: simulated storage failure "
-                      "(psycopg.errors.RaiseException)")
+    from tasks.chunk_runner import failure_text
+
+    exc = psycopg.errors.RaiseException(
+        "simulated storage failure\nCONTEXT:  PL/pgSQL function refuse() line 1 at RAISE")
+    assert failure_text(exc) == "simulated storage failure (psycopg.errors.RaiseException)"
+    assert failure_text(RuntimeError()) == "no message (builtins.RuntimeError)"

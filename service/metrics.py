@@ -11,10 +11,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from chemaudit.db import queries as q
+from chemaudit.db import scheduling_queries as sq
 from service.db import fetchall, fetchone
 from service.keys import HUB, LISTENER, POOL
 from service.metrics_registry import (
-    JOBS, MOLECULES_PROCESSED, QUEUE_DEPTH, RECONNECTS, REGISTRY, SOCKETS,
+    JOBS, MOLECULES_PROCESSED, OWNER_CHUNKS_IN_FLIGHT, OWNER_QUEUED_CHUNKS, OWNER_RUNNING_JOBS,
+    QUEUE_DEPTH, RECONNECTS, REGISTRY, SOCKETS,
 )
 
 async def metrics(request: web.Request) -> web.Response:
@@ -25,6 +27,12 @@ async def metrics(request: web.Request) -> web.Response:
     totals = await fetchone(pool, q.work_totals())
     MOLECULES_PROCESSED.set(totals["processed"] or 0)
     QUEUE_DEPTH.set(totals["pending_chunks"] or 0)
+    for gauge in (OWNER_RUNNING_JOBS, OWNER_QUEUED_CHUNKS, OWNER_CHUNKS_IN_FLIGHT):
+        gauge.clear()  # an owner whose jobs all ended disappears rather than staying at its last value
+    for row in await fetchall(pool, sq.work_by_owner()):
+        OWNER_RUNNING_JOBS.labels(row["owner"]).set(row["running_jobs"])
+        OWNER_QUEUED_CHUNKS.labels(row["owner"]).set(row["queued_chunks"])
+        OWNER_CHUNKS_IN_FLIGHT.labels(row["owner"]).set(row["chunks_in_flight"])
     SOCKETS.set(request.app[HUB].count())
     RECONNECTS.set(request.app[LISTENER].reconnects)
     # In a thread: reading every worker's metric files takes tens of milliseconds on a busy node,

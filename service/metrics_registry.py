@@ -11,6 +11,12 @@ JOBS = Gauge("chemaudit_jobs", "Jobs by status", ["status"], registry=REGISTRY)
 MOLECULES_PROCESSED = Gauge("chemaudit_molecules_processed", "Molecules processed over all jobs",
                             registry=REGISTRY)
 QUEUE_DEPTH = Gauge("chemaudit_queue_depth_chunks", "Chunks of running jobs not done yet", registry=REGISTRY)
+OWNER_RUNNING_JOBS = Gauge("chemaudit_owner_running_jobs", "Running jobs per owner (API key id, or anonymous)",
+                           ["owner"], registry=REGISTRY)
+OWNER_QUEUED_CHUNKS = Gauge("chemaudit_owner_queued_chunks", "Chunks waiting for a worker, per owner",
+                            ["owner"], registry=REGISTRY)
+OWNER_CHUNKS_IN_FLIGHT = Gauge("chemaudit_owner_chunks_in_flight", "Chunks being audited now, per owner",
+                               ["owner"], registry=REGISTRY)
 SOCKETS = Gauge("chemaudit_websocket_connections", "Open progress sockets on this node", registry=REGISTRY)
 RECONNECTS = Gauge("chemaudit_listener_reconnects", "LISTEN connection re-establishments on this node",
                    registry=REGISTRY)

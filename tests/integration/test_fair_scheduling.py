@@ -72,3 +72,14 @@ async def test_an_invalid_priority_is_refused_with_422(client, tmp_path):
     response = await client.post("/api/v1/batch/upload", data=form)
     body = await response.json()
     assert response.status == 422 and body["error"] and "priority" in body["detail"]
+
+
+async def test_metrics_show_running_jobs_and_queued_chunks_per_owner(client, tmp_path):
+    await upload(client, write_csv(tmp_path / "a.csv", 500))  # 10 chunks of 50, no worker yet
+    await upload(client, write_csv(tmp_path / "b.csv", 120))  # 3 chunks
+    text = await (await client.get("/metrics")).text()
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines()
+              if line.startswith("chemaudit_owner_")}
+    assert values['chemaudit_owner_running_jobs{owner="anonymous"}'] == 2
+    assert values['chemaudit_owner_queued_chunks{owner="anonymous"}'] == 13
+    assert values['chemaudit_owner_chunks_in_flight{owner="anonymous"}'] == 0

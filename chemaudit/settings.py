@@ -36,6 +36,7 @@ class Settings:
     sweep_interval: float = 10.0
     stale_chunk_seconds: float = 60.0
     chunk_max_attempts: int = 5
+    scheduling: str = "fair"  # "fair" (owners, then jobs by priority) or "fifo" (upload order)
 
     # Chemistry guards.
     max_input_chars: int = 100_000

@@ -102,7 +102,8 @@ class ChunkRunner:
         """Lease the next chunk by the fair-share rule; None when nothing is claimable."""
         lease = self.settings.stale_chunk_seconds
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            candidates = _run(cur, sq.fair_candidates()).fetchall()
+            order = sq.fifo_candidates() if self.settings.scheduling == "fifo" else sq.fair_candidates()
+            candidates = _run(cur, order).fetchall()
             conn.commit()
             for job in candidates:
                 claim = _run(cur, sq.claim_in_job(job["id"], job["pass"], job["weight"], lease)).fetchone()

@@ -50,6 +50,17 @@ def fair_candidates(limit: int = 8) -> Query:
     )
 
 
+def fifo_candidates(limit: int = 8) -> Query:
+    """Running jobs with a claimable chunk in upload order (the `fifo` setting, for comparison)."""
+    return Query(
+        "SELECT j.id, " + _WEIGHT + " AS weight, coalesce(j.sched_pass, 0) AS pass FROM jobs j"
+        " WHERE j.status = 'processing'"
+        "   AND EXISTS (SELECT 1 FROM chunks c WHERE c.job_id = j.id AND " + _CLAIMABLE + ")"
+        " ORDER BY j.created_at LIMIT %(lim)s",
+        {"lim": limit},
+    )
+
+
 def claim_in_job(job_id: UUID, start_pass: float, weight: int, lease_seconds: float) -> Query:
     """Lease the job's lowest claimable chunk and advance the job's pass; no row if none is free.
 

@@ -118,3 +118,10 @@ def test_cancelled_and_finished_jobs_are_not_claimed(runner, database_url):
         conn.execute(query.sql, query.params)
     assert {job for job in claim_and_finish(runner, 3)} == {running}
     assert runner.claim() is None
+
+
+def test_the_fifo_setting_serves_jobs_in_upload_order(runner, database_url):
+    fifo = ChunkRunner(runner.pool, runner.settings.replace(scheduling="fifo"))
+    first = make_job(database_url, "owner-a", 3)
+    second = make_job(database_url, "owner-b", 3)
+    assert [fifo.claim()["job_id"] for _ in range(4)] == [first, first, first, second]

@@ -67,12 +67,24 @@ def cmd_migrate(args) -> int:
     return 0
 
 
+def _require_schema(settings: Settings, command: str) -> None:
+    """Refuse to run against a database that is not at this code's migration head."""
+    from chemaudit.db import migrate
+
+    try:
+        revision = migrate.require_head(settings.sync_database_url)
+    except migrate.SchemaMismatch as exc:
+        raise SystemExit(f"chemaudit {command}: {exc}") from None
+    log.info("database schema at revision %s (this code's head)", revision)
+
+
 def cmd_web(args) -> int:
     from service.app import create_app
 
     settings = _settings(args)
     if not settings.database_url:
         raise SystemExit("chemaudit web needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
+    _require_schema(settings, "web")
     _run_web(create_app(settings), settings)
     return 0
 
@@ -102,6 +114,7 @@ def cmd_worker(args) -> int:
     settings = _settings(args)
     if not settings.database_url:
         raise SystemExit("chemaudit worker needs CHEMAUDIT_DATABASE_URL.")
+    _require_schema(settings, "worker")
     supervisor = _supervisor(settings)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.request_stop())
     supervisor.start()

@@ -215,6 +215,9 @@ HEALTH = _object(["status", "database", "listener"], {
     "database": {"type": "string", "enum": ["up", "down"]},
     "listener": {"type": "string", "enum": ["up", "down"]},
     "listener_reconnects": INT0,
+    "schema_revision": {"type": ["string", "null"],
+                        "description": "The database's Alembic revision (null when it cannot be read)."},
+    "schema_head": {"type": "string", "description": "The revision this node's code expects."},
 })
 
 SCHEMAS = {

@@ -1,6 +1,6 @@
 """Run the benchmarks and print one table.
 
-    python -m bench                      # all six, default sizes (about 5 minutes on 2 cores)
+    python -m bench                      # all seven, default sizes (about 5 minutes on 2 cores)
     python -m bench pipeline scaling     # some of them
     python -m bench --full               # scaling up to 100,000 molecules
     CHEMAUDIT_CHUNK_SIZE=500 python -m bench pipeline   # any CHEMAUDIT_* setting reaches the server
@@ -28,6 +28,7 @@ BENCHMARKS = {
     "progress": "bench.progress",
     "polling": "bench.polling",
     "dbcost": "bench.dbcost",
+    "fairness": "bench.fairness",
 }
 
 
@@ -48,6 +49,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--poll-seconds", type=float, default=10.0, help="polling: seconds per phase")
     parser.add_argument("--jobs", type=int, default=10, help="dbcost: concurrent jobs")
     parser.add_argument("--job-molecules", type=int, default=1000, help="dbcost: molecules per job")
+    parser.add_argument("--fair-big", type=int, default=20_000, help="fairness: the big job's molecules")
+    parser.add_argument("--fair-job", type=int, default=5_000, help="fairness: molecules of each job of a mix")
     parser.add_argument("--py-spy", action="store_true",
                         help="sample with py-spy: the workers (pipeline), the web process (upload, progress, polling)")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one job, seconds")

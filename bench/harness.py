@@ -81,8 +81,10 @@ BENCH_ENV = {"CHEMAUDIT_WORKERS": "2", "CHEMAUDIT_UPLOAD_RATE_PER_MINUTE": "1000
 class Server:
     """`chemaudit serve` on a fresh database and a free loopback port, in its own process group."""
 
-    def __init__(self, label: str, env: dict[str, str] | None = None, workers: int = 2):
+    def __init__(self, label: str, env: dict[str, str] | None = None, workers: int = 2,
+                 api_key: str | None = None):
         self.label = label
+        self.api_key = api_key  # for the smoke job when the server has keys on
         self.workers = workers
         self.extra_env = dict(env or {})
         self.db_name = ""
@@ -160,7 +162,7 @@ class Server:
         path = write_smiles(count, f"{self.label}-smoke.smi")
 
         async def go():
-            async with session_factory() as session:
+            async with session_factory(headers={"X-API-Key": self.api_key} if self.api_key else None) as session:
                 job = await upload(session, self.base, path)
                 return await follow(session, self.ws_base, job.job_id, timeout)
 
@@ -295,10 +297,11 @@ async def cancel(session, base: str, job_id: str) -> dict:
         return await response.json()
 
 
-def session_factory(limit: int = 0):
+def session_factory(limit: int = 0, headers: dict | None = None):
     import aiohttp
 
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit, force_close=False))
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit, force_close=False),
+                                 headers=headers)
 
 
 _LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ")

@@ -12,6 +12,7 @@ import asyncio
 import os
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
+from chemaudit.db.schema import PRIORITY_WEIGHTS
 
 DEFAULT_SERVER = "http://localhost:8001"
 # The export formats (chemaudit.export.FORMATS; not imported here, it loads RDKit).
@@ -49,6 +50,8 @@ def _upload_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chembl-alerts", dest="chembl_alerts", action="store_true",
                         help="also screen the seven ChEMBL alert catalogs")
     parser.add_argument("--standardize", action="store_true", help="run the ChEMBL structure pipeline")
+    parser.add_argument("--priority", choices=tuple(PRIORITY_WEIGHTS), default=None,
+                        help="the job's weight within your share of the workers (server only; default normal)")
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:

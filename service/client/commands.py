@@ -55,6 +55,8 @@ def upload_fields(args) -> dict[str, str]:
     for attribute, field in UPLOAD_FLAGS.items():
         if getattr(args, attribute):
             fields[field] = "true"
+    if getattr(args, "priority", None):
+        fields["priority"] = args.priority
     return fields
 
 

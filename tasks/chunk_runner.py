@@ -63,6 +63,10 @@ class ChunkRunner:
         self.settings = settings
         self.watchdog = watchdog
         self.drill = FaultDrill(settings.fault_crash_marker, settings.fault_hang_marker)
+        # A lease is renewed between molecules only, so it must outlast the slowest molecule the
+        # watchdog allows; else a legitimately slow one would hand its chunk to a second worker.
+        self.lease_seconds = max(settings.stale_chunk_seconds,
+                                 settings.molecule_timeout + settings.commit_interval + 1.0)
 
     def _audit(self, job_id: str, record: dict, options: AuditOptions, isolated: bool) -> dict:
         started = time.perf_counter()
@@ -100,7 +104,7 @@ class ChunkRunner:
 
     def claim(self) -> dict | None:
         """Lease the next chunk by the fair-share rule; None when nothing is claimable."""
-        lease = self.settings.stale_chunk_seconds
+        lease = self.lease_seconds
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             order = sq.fifo_candidates() if self.settings.scheduling == "fifo" else sq.fair_candidates()
             candidates = _run(cur, order).fetchall()
@@ -169,7 +173,7 @@ class ChunkRunner:
             if job["status"] == "complete":
                 _run(cur, rq.store_statistics(job_id))
                 log.info("job %s complete: %d molecules", job_id, job["total"])
-            _run(cur, sq.renew_chunk(job_id, chunk_no, chunk_done, self.settings.stale_chunk_seconds))
+            _run(cur, sq.renew_chunk(job_id, chunk_no, chunk_done, self.lease_seconds))
             if job["status"] != "processing" or job["since_event"] >= self.settings.event_min_interval:
                 self.append_event(cur, job_id, job)
             outcome.stored += inserted

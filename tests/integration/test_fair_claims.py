@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def runner(settings):
     pool = ConnectionPool(settings.database_url, min_size=1, max_size=2, open=True)
-    yield ChunkRunner(pool, settings.replace(stale_chunk_seconds=1.0, chunk_max_attempts=3))
+    yield ChunkRunner(pool, settings.replace(stale_chunk_seconds=1.0, molecule_timeout=0.1, chunk_max_attempts=3))
     pool.close()
 
 
@@ -88,7 +88,7 @@ def test_a_leased_chunk_is_never_claimed_twice_until_its_lease_runs_out(runner, 
     first = runner.claim()
     assert (first["job_id"], first["chunk_no"], first["resumed"]) == (job, 0, False)
     assert runner.claim() is None  # a duplicate token finds nothing to do
-    time.sleep(1.2)  # the lease (stale_chunk_seconds = 1 here) runs out unreleased: a dead worker
+    time.sleep(runner.lease_seconds + 0.3)  # the lease runs out unreleased: a dead worker
     again = runner.claim()
     assert (again["chunk_no"], again["attempts"], again["resumed"]) == (0, 2, True)
 
@@ -125,3 +125,9 @@ def test_the_fifo_setting_serves_jobs_in_upload_order(runner, database_url):
     first = make_job(database_url, "owner-a", 3)
     second = make_job(database_url, "owner-b", 3)
     assert [fifo.claim()["job_id"] for _ in range(4)] == [first, first, first, second]
+
+
+def test_the_lease_outlasts_the_slowest_molecule_the_watchdog_allows(settings):
+    runner = ChunkRunner(None, settings.replace(stale_chunk_seconds=60.0, molecule_timeout=90.0))
+    assert runner.lease_seconds > 90.0
+    assert ChunkRunner(None, settings.replace(stale_chunk_seconds=60.0, molecule_timeout=10.0)).lease_seconds == 60.0

@@ -32,3 +32,18 @@ def estimate_eta(processed: int, total: int, *, anchor_processed: int | None,
 
 def is_progress_message(message: dict) -> bool:
     return all(name in message for name in PROGRESS_FIELDS)
+
+
+MESSAGE_FIELDS = (*PROGRESS_FIELDS, "seq", "error_message")
+
+
+def progress_message(raw: dict) -> dict:
+    """A progress message in its one shape, whether read from a NOTIFY or from the tables:
+    PROGRESS_FIELDS in that order, then `seq` and `error_message`, then anything else it holds.
+
+    The database builds the message as jsonb, whose keys come out sorted by length (`seq`
+    first), so the order is set here, for live messages and snapshots alike.
+    """
+    message = {name: raw.get(name) for name in MESSAGE_FIELDS}
+    message.update((key, value) for key, value in raw.items() if key not in message)
+    return message

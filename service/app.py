@@ -17,7 +17,7 @@ from service.loop_lag import loop_lag_context
 from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_LIMITER
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
-from service.progress_source import current_message
+from service.progress_source import latest_message
 from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
 from service.results_api import setup_results_routes
@@ -68,7 +68,7 @@ async def _listener(app: web.Application):
     hub = Hub()
     pool = app[POOL]
     listener = ProgressListener(app[SETTINGS].sync_database_url, hub,
-                                lambda job_id: current_message(pool, job_id),
+                                lambda job_id: latest_message(pool, job_id),
                                 probe_interval=app[SETTINGS].listener_probe_interval)
     app[HUB] = hub
     app[LISTENER] = listener

@@ -48,13 +48,22 @@ class Subscriber:
             return
         self.last_seq[job_id] = seq
         if (self.direct is not None and not self.writing and self.queue.empty()
-                and not is_terminal(message) and self.direct(message)):
+                and not is_terminal(message) and self.may_write_at_once(message)
+                and self.direct(message)):
+            self.written_at_once(message)
             return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed = True
             self._wake_writer()
+
+    def may_write_at_once(self, message: dict) -> bool:
+        """Whether `message` may skip the writer (a subclass may need the writer to see it)."""
+        return True
+
+    def written_at_once(self, message: dict) -> None:
+        """Called after `direct` has written `message`."""
 
     def _wake_writer(self) -> None:
         # Make room for the sentinel so the writer notices the overflow promptly.

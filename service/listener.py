@@ -17,6 +17,7 @@ import asyncpg
 import psycopg
 
 from chemaudit.db.schema import NOTIFY_CHANNEL
+from chemaudit.progress import progress_message
 from service.hub import Hub
 from service.metrics_registry import stamp
 
@@ -103,8 +104,8 @@ class ProgressListener:
 
     def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
         try:
-            message = json.loads(payload)
-        except ValueError:
+            message = progress_message(json.loads(payload))
+        except (ValueError, AttributeError):  # not JSON, or not an object
             log.warning("ignoring malformed progress payload %.200r", payload)
             return
         stamp(message)

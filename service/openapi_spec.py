@@ -168,8 +168,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "jobSocket", "WebSocket: live progress of one job",
         "Sends the current progress message at once, then every change, then closes (1000) after "
         "`complete`, `failed` or `cancelled`. Text from the client (`ping`) is ignored and never "
-        "answered. `?after_seq=N` resumes without repeats. A client too slow to keep up is closed "
-        "with 1013. Without a WebSocket upgrade the answer is 400.",
+        "answered. `?after_seq=N` resumes with exactly N+1, N+2, ... to the end; when the job has "
+        "ended and N is at or past its last seq, the socket closes with 1000 at once, without a "
+        "frame. A client too slow to keep up is closed with 1013. Without a WebSocket upgrade the "
+        "answer is 400.",
         [JOB_ID, query("after_seq", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
                        "Only messages with a greater seq."),
          query("api_key", {"type": "string"}, "The API key (browsers cannot set headers on sockets).")],

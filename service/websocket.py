@@ -2,25 +2,23 @@
 
 Rules the documented clients rely on: unknown ids are refused at the handshake (404); text
 from the client (`ping`) is ignored and never answered; only progress messages are sent;
-`?after_seq=N` resumes without repeats; a client too slow to keep up is closed with 1013.
+`?after_seq=N` resumes with exactly N+1, N+2, ... (see `service/job_stream.py`); a client too
+slow to keep up is closed with 1013.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 
-from aiohttp import WSCloseCode, web
+from aiohttp import web
 
 from chemaudit.errors import NotFound, RateLimited
 from service.auth import request_owner
-from service.hub import Subscriber, is_terminal
+from service.job_stream import Backlog, JobSubscriber, stream_job
 from service.keys import HUB, POOL, SETTINGS
-from service.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
+from service.socket_io import CLOSE_TIMEOUT, DirectSender, read_until_closed
 from service.results_params import int_param
-from service.progress_source import current_message, messages_after, parse_job_id
-
-log = logging.getLogger("chemaudit.ws")
+from service.progress_source import latest_message, parse_job_id
 
 MAX_CLIENT_FRAME = 4096
 
@@ -31,8 +29,7 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[HUB]
     job_id = parse_job_id(request.match_info["job_id"])
     after_seq = int_param(request, "after_seq", 0, 0, 2**31 - 1)
-    snapshot = await current_message(pool, job_id, request_owner(request))
-    if snapshot is None:
+    if await latest_message(pool, job_id, request_owner(request)) is None:
         raise NotFound(f"No job with id {job_id}.", code="job_not_found")
     key = str(job_id)
     address = request.remote or ""
@@ -44,12 +41,10 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
     await ws.prepare(request)
     direct = DirectSender(ws, request.transport) if request.transport is not None else None
-    subscriber = Subscriber(key, settings.ws_queue_size, after_seq, address, direct)
-    hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
+    subscriber = JobSubscriber(key, settings.ws_queue_size, address, direct)
+    hub.subscribe(subscriber)  # before the catch-up is read; live messages are held until it is sent
     try:
-        for message in await _catch_up(pool, job_id, after_seq):
-            subscriber.offer(message)
-        writer = asyncio.create_task(_write(ws, subscriber))
+        writer = asyncio.create_task(stream_job(ws, subscriber, Backlog(pool, job_id), after_seq))
         reader = asyncio.create_task(read_until_closed(ws))
         await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
         if writer.done() and not reader.done():
@@ -63,23 +58,3 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
         if request.transport is not None and not ws.closed:
             request.transport.close()  # a peer that never answers our close is cut off
     return ws
-
-
-async def _catch_up(pool, job_id, after_seq: int) -> list[dict]:
-    """What a (re)connecting client must see first: the latest state, or all it missed."""
-    if after_seq:
-        return await messages_after(pool, job_id, after_seq)
-    message = await current_message(pool, job_id)
-    return [message] if message is not None else []
-
-
-async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
-    while True:
-        message = await subscriber.next_message()
-        if message is None:  # overflow sentinel
-            await close_socket(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
-            return
-        await send_message(ws, message)
-        if is_terminal(message):
-            await close_socket(ws, WSCloseCode.OK, b"job finished")
-            return

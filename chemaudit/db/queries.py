@@ -236,3 +236,14 @@ def unlock_migrations() -> Query:
 def schema_revision() -> Query:
     """The database's Alembic revision (no row, or an error if the table is missing: not migrated)."""
     return Query("SELECT version_num FROM alembic_version")
+
+
+# Progress sockets: filling gaps --------------------------------------------------------------
+
+def events_between(job_id: UUID, after_seq: int, before_seq: int) -> Query:
+    """The job's progress messages with after_seq < seq < before_seq, in seq order."""
+    return Query(
+        "SELECT chemaudit_progress_json(e) AS message FROM job_events e"
+        " WHERE e.job_id = %(id)s AND e.seq > %(after)s AND e.seq < %(before)s ORDER BY e.seq",
+        {"id": job_id, "after": after_seq, "before": before_seq},
+    )

@@ -29,7 +29,7 @@ from service.auth import request_owner
 from service.db import fetchall, fetchone
 from service.hub import Subscriber
 from service.keys import HUB, LISTENER, POOL, SETTINGS
-from service.progress_source import current_message
+from service.progress_source import latest_message
 from service.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
 
 log = logging.getLogger("chemaudit.ws.jobs")
@@ -72,7 +72,7 @@ async def running_snapshot(pool, owner: str | None, also: Sequence[str] = ()) ->
     job_ids = list(dict.fromkeys([*also, *(str(job["id"]) for job in reversed(jobs))]))
     messages = []
     for job_id in job_ids:
-        message = await current_message(pool, job_id, owner)
+        message = await latest_message(pool, job_id, owner)
         if message is not None:
             messages.append(message)
     return messages

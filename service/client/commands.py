@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
+from service.cli_errors import report
 from service.client.api import ApiClient, ClientFailure
 from service.client.follow import Follower
 from service.client.progress import ProgressDisplay, RateMeter, format_duration, format_rate
 from service.client.table import progress_state, results_text, status_text
-
-log = logging.getLogger("chemaudit.client")
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -41,8 +39,8 @@ def run_client(command, args) -> int:
     except KeyboardInterrupt:
         say(f"chemaudit {args.command}: interrupted.")
         return EXIT_INTERRUPTED
-    except Exception:  # a bug, not a user error: keep the trace in the log line
-        log.exception("chemaudit %s failed unexpectedly", args.command)
+    except Exception as exc:  # a bug, not a user error: one log line, the trace with --debug
+        report(args.command, exc, getattr(args, "debug", False))
         return EXIT_FAILED
 
 

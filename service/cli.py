@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 
 from aiohttp import web
 
@@ -20,6 +19,7 @@ from chemaudit.settings import Settings
 from service.cli_errors import CliError, run_command
 from service.client import add_client_commands
 from service.logs import setup_logging
+from service.metrics_dir import shared_metrics_dir
 from service.supervisor import WorkerSupervisor
 
 log = logging.getLogger("chemaudit.cli")
@@ -61,14 +61,6 @@ def _child_env(settings: Settings) -> dict[str, str]:
     # has not started while another worker runs dry at the end of a job.
     env.setdefault("dramatiq_queue_prefetch", str(settings.worker_threads))
     return env
-
-
-def _shared_metrics_dir(settings: Settings) -> None:
-    """One fresh directory where this node's workers write metrics and the web node reads them."""
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        return
-    directory = tempfile.mkdtemp(prefix="chemaudit-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
 
 
 def cmd_migrate(args) -> int:
@@ -146,14 +138,14 @@ def cmd_serve(args) -> int:
 
     settings = _ensure_database(_settings(args))
     migrate.upgrade(settings.sync_database_url)
-    _shared_metrics_dir(settings)
-    supervisor = _supervisor(settings)
-    supervisor.start()
-    try:
-        log.info("serving on http://%s:%d", settings.host, settings.port)
-        _run_web(create_app(settings), settings)
-    finally:
-        supervisor.stop()
+    with shared_metrics_dir():  # where this node's workers write metrics and its web node reads them
+        supervisor = _supervisor(settings)
+        supervisor.start()
+        try:
+            log.info("serving on http://%s:%d", settings.host, settings.port)
+            _run_web(create_app(settings), settings)
+        finally:
+            supervisor.stop()
     return 0
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from uuid import UUID
 
 import dramatiq
+import psycopg
 from dramatiq.broker import Broker
+from dramatiq.errors import BrokerError
 from dramatiq_postgres import PostgresBroker
 from dramatiq_postgres.broker import QUERIES
 from dramatiq_postgres.utils import tidy4json, transaction
@@ -17,10 +19,20 @@ from psycopg.types.json import Json
 
 from chemaudit.settings import Settings
 
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # the redis extra is not installed, so no Redis error can be raised
+    RedisError = BrokerError
+
 QUEUE = "chemaudit"
 AUDIT_CHUNK = "audit_chunk"
 # The job id a token names when the sweeper sent it for no job in particular.
 SWEEPER_ORIGIN = "00000000-0000-0000-0000-000000000000"
+
+
+# What sending a message may raise: dramatiq's own errors, the PostgreSQL broker's psycopg errors,
+# and redis-py's, which dramatiq's RedisBroker lets through on enqueue.
+BROKER_ERRORS: tuple[type[Exception], ...] = (BrokerError, psycopg.Error, RedisError)
 
 
 def make_broker(settings: Settings, *, middleware=None) -> Broker:

@@ -11,12 +11,10 @@ import logging
 import uuid
 from functools import partial
 
-import psycopg
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
-from dramatiq.errors import BrokerError
 
-from chemaudit.broker import enqueue_chunks
+from chemaudit.broker import BROKER_ERRORS, enqueue_chunks
 from chemaudit.db import queries as q
 from chemaudit.db.copy_rows import job_input_rows
 from chemaudit.db.schema import PRIORITY_WEIGHTS
@@ -97,7 +95,7 @@ async def upload(request: web.Request) -> web.Response:
     total, chunk_count = created
     try:
         await asyncio.to_thread(enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
-    except (psycopg.Error, BrokerError) as exc:
+    except BROKER_ERRORS as exc:
         # The job and its chunks are committed: answering an error would invite a duplicate
         # upload. The workers' sweeper sends the messages of chunks nobody has touched.
         log.warning("job %s: chunk messages not sent (%s); the sweeper will send them", job_id, exc)

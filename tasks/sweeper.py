@@ -19,7 +19,7 @@ from dramatiq.broker import Broker
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from chemaudit.broker import QUEUE, SWEEPER_ORIGIN, chunk_message, enqueue_messages, is_postgres
+from chemaudit.broker import BROKER_ERRORS, QUEUE, SWEEPER_ORIGIN, chunk_message, enqueue_messages, is_postgres
 from chemaudit.db import scheduling_queries as sq
 from chemaudit.db.queries import Query
 from chemaudit.settings import Settings
@@ -63,10 +63,15 @@ class Sweeper(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.wait(self.settings.sweep_interval):
-            try:
-                sweep_once(self.pool, self.broker, self.settings.stale_chunk_seconds)
-            except psycopg.Error as exc:  # the database may be restarting: try next round
-                log.warning("sweep failed: %s", exc)
+            self.sweep()
+
+    def sweep(self) -> int:
+        """One sweep that survives the database or the broker being away (it tries next round)."""
+        try:
+            return sweep_once(self.pool, self.broker, self.settings.stale_chunk_seconds)
+        except BROKER_ERRORS as exc:
+            log.warning("sweep failed: %s: %s", type(exc).__name__, exc)
+            return 0
 
     def stop(self) -> None:
         self.stopping.set()

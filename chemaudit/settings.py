@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 PREFIX = "CHEMAUDIT_"
+# Settings whose empty value is kept (it means "set to nothing"), not read as "not set".
+EMPTY_IS_A_VALUE = frozenset({"api_key_hashes"})
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class Settings:
     ws_max_per_address: int = 2_000
     listener_probe_interval: float = 2.0
 
-    # Access control: comma-separated SHA-256 hex digests of accepted API keys (empty: open).
-    api_key_hashes: str = ""
+    # Access control: comma-separated SHA-256 hex digests of accepted API keys. None (not set):
+    # open. Set but empty, or not digests: the web node refuses to start (service/auth.py).
+    api_key_hashes: str | None = None
+    metrics_require_key: bool = False  # with keys on, /metrics needs one too
     upload_rate_per_minute: int = 60
 
     retention: str = ""  # e.g. "30d": default age for `chemaudit purge`; empty keeps everything
@@ -70,7 +74,7 @@ class Settings:
         values = {}
         for field in fields(cls):
             raw = env.get(PREFIX + field.name.upper())
-            if raw is not None and raw != "":
+            if raw is not None and (raw != "" or field.name in EMPTY_IS_A_VALUE):
                 values[field.name] = _coerce(field.type, raw, field.name)
         values.update(overrides)
         return cls(**values)
@@ -80,7 +84,7 @@ class Settings:
 
     @property
     def accepted_key_hashes(self) -> frozenset[str]:
-        return frozenset(h.strip().lower() for h in self.api_key_hashes.split(",") if h.strip())
+        return frozenset(h.strip().lower() for h in (self.api_key_hashes or "").split(",") if h.strip())
 
     @property
     def sync_database_url(self) -> str:

@@ -11,6 +11,7 @@ from aiohttp import web
 from chemaudit.broker import make_broker
 from chemaudit.settings import Settings
 from service import health, jobs, metrics, upload, validate, websocket
+from service.auth import check_key_settings
 from service.db import make_pool
 from service.hub import Hub
 from service.loop_lag import loop_lag_context
@@ -81,6 +82,7 @@ async def _listener(app: web.Application):
 
 
 def create_app(settings: Settings) -> web.Application:
+    log.info(check_key_settings(settings))  # refuses an empty or malformed key list
     app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)

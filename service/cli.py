@@ -85,10 +85,12 @@ def _require_schema(settings: Settings) -> None:
 
 def cmd_web(args) -> int:
     from service.app import create_app
+    from service.auth import check_key_settings
 
     settings = _settings(args)
     if not settings.database_url:
         raise CliError("needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
+    check_key_settings(settings)  # a bad API key setting refuses before anything else
     _require_schema(settings)
     _run_web(create_app(settings), settings)
     return 0
@@ -135,8 +137,11 @@ def cmd_worker(args) -> int:
 def cmd_serve(args) -> int:
     from chemaudit.db import migrate
     from service.app import create_app
+    from service.auth import check_key_settings
 
-    settings = _ensure_database(_settings(args))
+    settings = _settings(args)
+    check_key_settings(settings)  # a bad API key setting refuses before anything starts
+    settings = _ensure_database(settings)
     migrate.upgrade(settings.sync_database_url)
     with shared_metrics_dir():  # where this node's workers write metrics and its web node reads them
         supervisor = _supervisor(settings)

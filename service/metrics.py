@@ -12,6 +12,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from chemaudit.db import queries as q
 from chemaudit.db import scheduling_queries as sq
+from service.auth import require_metrics_key
 from service.db import fetchall, fetchone
 from service.keys import HUB, LISTENER, POOL
 from service.metrics_registry import (
@@ -19,7 +20,9 @@ from service.metrics_registry import (
     QUEUE_DEPTH, RECONNECTS, REGISTRY, SOCKETS,
 )
 
+
 async def metrics(request: web.Request) -> web.Response:
+    require_metrics_key(request)
     pool = request.app[POOL]
     JOBS.clear()
     for row in await fetchall(pool, q.jobs_by_status()):

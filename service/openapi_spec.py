@@ -162,8 +162,9 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": json_body("Health", "Database and LISTEN connection are up."),
                       "503": json_body("Health", "Something is down.")}}},
     "/metrics": {"get": {
-        "summary": "Prometheus metrics", "tags": ["operations"], "operationId": "metrics", "security": [],
-        "responses": {"200": text("text/plain", "Prometheus text exposition format.")}}},
+        "summary": "Prometheus metrics", "tags": ["operations"], "operationId": "metrics",
+        "description": "Needs an API key only when keys are on and CHEMAUDIT_METRICS_REQUIRE_KEY is true.",
+        "responses": {"200": text("text/plain", "Prometheus text exposition format."), **errors(401)}}},
     "/ws/batch/{job_id}": {"get": websocket(
         "jobSocket", "WebSocket: live progress of one job",
         "Sends the current progress message at once, then every change, then closes (1000) after "

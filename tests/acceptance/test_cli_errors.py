@@ -61,3 +61,13 @@ def test_purge_without_a_database_says_it_needs_one(tmp_path):
 def test_a_malformed_setting_is_one_line_naming_it(tmp_path):
     line = _only_line(_run(tmp_path, "web", CHEMAUDIT_DATABASE_URL=_unreachable_url(), CHEMAUDIT_PORT="eighty"))
     assert "CHEMAUDIT_PORT" in line and "eighty" in line, line
+
+
+@pytest.mark.parametrize("command", [["web", "--port", "0"], ["serve", "--port", "0", "--workers", "1"]])
+@pytest.mark.parametrize("hashes", ["", "not-a-digest"])
+def test_a_set_but_empty_or_malformed_key_list_refuses_to_start(tmp_path, command, hashes):
+    # The database is unreachable: the key setting is judged first, before anything starts.
+    line = _only_line(_run(tmp_path, *command, CHEMAUDIT_DATABASE_URL=_unreachable_url(),
+                           CHEMAUDIT_API_KEY_HASHES=hashes))
+    assert "CHEMAUDIT_API_KEY_HASHES" in line and "Connection refused" not in line, line
+    assert hashes not in line or not hashes, line

@@ -1,6 +1,6 @@
 """Run the benchmarks and print one table.
 
-    python -m bench                      # all seven, default sizes (about 5 minutes on 2 cores)
+    python -m bench                      # all eight, default sizes (about 5 minutes on 2 cores)
     python -m bench pipeline scaling     # some of them
     python -m bench --full               # scaling up to 100,000 molecules
     CHEMAUDIT_CHUNK_SIZE=500 python -m bench pipeline   # any CHEMAUDIT_* setting reaches the server
@@ -29,6 +29,7 @@ BENCHMARKS = {
     "polling": "bench.polling",
     "dbcost": "bench.dbcost",
     "fairness": "bench.fairness",
+    "isolation": "bench.isolation",
 }
 
 

@@ -134,7 +134,11 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Download all (filtered) results", "tags": ["batch"], "operationId": "exportResults",
         "description": "Streamed, never truncated. The row count is in X-Total-Results.",
         "parameters": [JOB_ID, query("format", {"type": "string", "enum": list(FORMATS), "default": "csv"},
-                                     "File format."), *FILTERS],
+                                     "File format."),
+                       query("raw_text", {"type": "boolean", "default": False},
+                             "CSV/TSV: write text cells as stored, without the apostrophe put in front "
+                             "of text starting with = + - @ tab or CR (formula injection guard)."),
+                       *FILTERS],
         "responses": {"200": {
             "description": "The file, as an attachment.",
             "headers": {"Content-Disposition": {"schema": {"type": "string"}},

@@ -25,8 +25,8 @@ from service.db import fetchall, fetchone
 from service.keys import POOL, SETTINGS
 from service.progress_source import parse_job_id, require_message
 from service.results_params import (
-    choice_param, content_disposition, decode_cursor, encode_cursor, int_param, iso, result_filter,
-    result_order, time_param,
+    bool_param, choice_param, content_disposition, decode_cursor, encode_cursor, int_param, iso,
+    result_filter, result_order, time_param,
 )
 
 log = logging.getLogger("chemaudit.results")
@@ -146,9 +146,10 @@ def _history_item(row: dict) -> dict:
 
 
 async def export_results(request: web.Request) -> web.StreamResponse:
-    """GET /api/v1/batch/{job_id}/export?format=...: every matching result, streamed."""
+    """GET /api/v1/batch/{job_id}/export?format=...&raw_text=...: every matching result, streamed."""
     job_id = parse_job_id(request.match_info["job_id"])
     fmt = choice_param(request, "format", FORMATS, "csv")
+    raw_text = bool_param(request, "raw_text", False)
     flt, order = result_filter(request), result_order(request)
     job = await _require_job(request, job_id)
     conn = await psycopg.AsyncConnection.connect(request.app[SETTINGS].sync_database_url,
@@ -157,12 +158,12 @@ async def export_results(request: web.Request) -> web.StreamResponse:
         await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)
         await conn.set_read_only(True)
         async with conn.transaction():
-            return await _stream(request, conn, job, fmt, flt, order)
+            return await _stream(request, conn, job, fmt, flt, order, raw_text)
     finally:
         await conn.close()
 
 
-async def _stream(request, conn, job: dict, fmt: str, flt, order) -> web.StreamResponse:
+async def _stream(request, conn, job: dict, fmt: str, flt, order, raw_text: bool) -> web.StreamResponse:
     job_id = job["id"]
     count_query = rq.filtered_count(job_id, flt)
     count = (await (await conn.execute(count_query.sql, count_query.params)).fetchone())["n"]
@@ -172,7 +173,7 @@ async def _stream(request, conn, job: dict, fmt: str, flt, order) -> web.StreamR
                   "total_results": count,
                   "statistics": await job_statistics(request.app[POOL], job_id, job["status"],
                                                      job["statistics"])}
-    encoder = make_encoder(fmt, header=header, row_count=count)
+    encoder = make_encoder(fmt, header=header, row_count=count, raw_text=raw_text)
     response = web.StreamResponse(headers={
         "Content-Type": encoder.content_type,
         "Content-Disposition": content_disposition(job["filename"], job_id, encoder.extension),

@@ -47,6 +47,21 @@ def choice_param(request: web.Request, name: str, choices, default: str | None) 
     return raw.lower()
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def bool_param(request: web.Request, name: str, default: bool) -> bool:
+    """true/false, 1/0, yes/no, on/off (any case); anything else is a 422."""
+    raw = _raw(request, name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise InvalidOption(f"{name} must be true or false, not {raw[:40]!r}.")
+
+
 def name_param(request: web.Request, name: str, what: str) -> str | None:
     raw = _raw(request, name)
     if raw is not None and not _NAME.match(raw):

@@ -14,12 +14,14 @@ ROW_SHAPES = {"csv": "flat", "tsv": "flat", "xlsx": "flat", "sdf": "sdf", "json"
 ZIP64_ROWS = 250_000  # above this many rows an XLSX sheet may pass 4 GiB: write zip64 entries
 
 
-def make_encoder(fmt: str, *, header: dict | None = None, row_count: int | None = None) -> Encoder:
-    """The encoder of one format. `header`: the JSON document's fields before "results"."""
+def make_encoder(fmt: str, *, header: dict | None = None, row_count: int | None = None,
+                 raw_text: bool = False) -> Encoder:
+    """The encoder of one format. `header`: the JSON document's fields before "results";
+    `raw_text`: CSV/TSV text cells as stored, without the formula guard (see export/guard.py)."""
     if fmt == "csv":
-        return DelimitedEncoder(",")
+        return DelimitedEncoder(",", raw_text)
     if fmt == "tsv":
-        return DelimitedEncoder("\t")
+        return DelimitedEncoder("\t", raw_text)
     if fmt == "sdf":
         return SdfEncoder()
     if fmt == "json":

@@ -1,39 +1,51 @@
-"""CSV and TSV: a header row, then one row per molecule with the flat columns (UTF-8, no BOM)."""
+"""CSV and TSV: a header row, then one row per molecule with the flat columns (UTF-8, no BOM).
+
+Cells follow RFC 4180 (quoted when they hold the delimiter, a double quote, CR or LF; quotes
+doubled; lines end with CRLF). A text cell a spreadsheet would take for a formula (see
+`guard.py`) is written with an apostrophe in front and quoted, as OWASP recommends, unless the
+export asked for `raw_text`. Numbers are numbers, never guarded (a negative score stays `-1.5`).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Sequence
 
 from chemaudit.export.base import HEADERS, Row, flat_values
-
-
-def _text(value) -> object:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
+from chemaudit.export.guard import FORMULA_STARTS, needs_guard
 
 
 class DelimitedEncoder:
-    def __init__(self, delimiter: str = ","):
+    def __init__(self, delimiter: str = ",", raw_text: bool = False):
         self.delimiter = delimiter
+        self.raw_text = raw_text
+        self._needs_quotes = re.compile(f'[{re.escape(delimiter)}"\r\n]').search
         if delimiter == "\t":
             self.content_type, self.extension = "text/tab-separated-values; charset=utf-8", "tsv"
         else:
             self.content_type, self.extension = "text/csv; charset=utf-8", "csv"
 
-    def _lines(self, rows) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=self.delimiter, lineterminator="\r\n")
-        writer.writerows(rows)
-        return buffer.getvalue().encode("utf-8")
+    def _cell(self, value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if not isinstance(value, str):
+            return str(value)
+        if not self.raw_text and needs_guard(value, FORMULA_STARTS):
+            return "\"'" + value.replace('"', '""') + '"'
+        if self._needs_quotes(value):
+            return '"' + value.replace('"', '""') + '"'
+        return value
+
+    def _line(self, values) -> str:
+        return self.delimiter.join([self._cell(value) for value in values]) + "\r\n"
 
     def begin(self) -> bytes:
-        return self._lines([HEADERS])
+        return self._line(HEADERS).encode("utf-8")
 
     def encode(self, rows: Sequence[Row]) -> bytes:
-        return self._lines([_text(value) for value in flat_values(row)] for row in rows)
+        return "".join([self._line(flat_values(row)) for row in rows]).encode("utf-8")
 
     def end(self) -> bytes:
         return b""

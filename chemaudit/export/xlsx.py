@@ -5,6 +5,13 @@ data descriptors after each entry (the output is never seeked). Sheets come firs
 that list them (workbook, relationships, content types) are written at the end, once their
 number is known. A sheet holds at most 1,048,575 data rows (Excel's limit, with the header);
 more rows continue on "Results 2", "Results 3", ... so nothing is ever cut off.
+
+Text is stored as inline strings, never as formulas, whatever it starts with; text starting
+with `=`, `+`, `-`, `@`, tab or CR also gets the "quote prefix" style, so that editing it in a
+spreadsheet keeps it text. Its value is never changed, except for what XML 1.0 cannot carry
+(control characters other than tab, LF and CR; U+FFFE, U+FFFF; lone surrogates), which becomes
+U+FFFD, and text over Excel's 32,767 characters, which is cut (ending with U+2026). A CR is
+written as a character reference, which XML readers do not turn into LF.
 """
 
 from __future__ import annotations
@@ -16,10 +23,13 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from chemaudit.export.base import HEADERS, Row, flat_values
+from chemaudit.export.guard import FORMULA_STARTS
 from chemaudit.export import xlsx_parts
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+_CR = {"\r": "&#13;"}  # a literal CR would be read back as LF (XML end-of-line handling)
+_FORMULA_STYLE = ' s="2"'
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -47,7 +57,7 @@ def _text_cell(text: str, style: str = "") -> str:
     if len(text) > MAX_CELL_CHARS:
         text = text[:MAX_CELL_CHARS - 1] + "\u2026"
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c t="inlineStr"{style}><is><t{space}>{escape(text)}</t></is></c>'
+    return f'<c t="inlineStr"{style}><is><t{space}>{escape(text, _CR)}</t></is></c>'
 
 
 def _cell(value) -> str:
@@ -59,7 +69,8 @@ def _cell(value) -> str:
         return f"<c><v>{value}</v></c>"
     if isinstance(value, float):
         return f"<c><v>{value!r}</v></c>" if math.isfinite(value) else "<c/>"
-    return _text_cell(str(value))
+    text = str(value)
+    return _text_cell(text, _FORMULA_STYLE if text.startswith(FORMULA_STARTS) else "")
 
 
 class XlsxEncoder:

@@ -2,7 +2,9 @@
 
 Everything is evaluated in SQL. An export streams from a server-side cursor on a connection of
 its own (not the pool's: a slow download must not hold a pooled connection), inside one
-REPEATABLE READ transaction so its row count and its rows are the same snapshot.
+REPEATABLE READ transaction so its row count, its rows and (JSON) the job's status and
+statistics are the same snapshot. A client that goes away mid-export is the middleware's
+business (an info line, status 499).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from chemaudit.errors import NotFound
 from chemaudit.export import FORMATS, ROW_SHAPES, make_encoder
 from chemaudit.result_rows import to_item
 from service.auth import request_owner
-from service.db import fetchall, fetchone
+from service.db import fetchall, fetchone, run
 from service.keys import POOL, SETTINGS
 from service.progress_source import parse_job_id, require_message
 from service.results_params import (
@@ -163,16 +165,22 @@ async def export_results(request: web.Request) -> web.StreamResponse:
         await conn.close()
 
 
+async def _snapshot_header(conn, job: dict, count: int) -> dict:
+    """The JSON export's fields before "results", read in the export's own snapshot."""
+    job_id = job["id"]
+    row = await (await run(conn, rq.job_header(job_id))).fetchone()
+    statistics = row["statistics"] if row["status"] != "processing" else None
+    if statistics is None:  # running, or ended without stored statistics (read-only: not stored here)
+        computed = await (await run(conn, rq.statistics(job_id))).fetchone()
+        statistics = computed["statistics"] if computed else None
+    return {"job_id": str(job_id), "filename": job["filename"], "status": row["status"],
+            "total_results": count, "statistics": _ordered(statistics)}
+
+
 async def _stream(request, conn, job: dict, fmt: str, flt, order, raw_text: bool) -> web.StreamResponse:
     job_id = job["id"]
-    count_query = rq.filtered_count(job_id, flt)
-    count = (await (await conn.execute(count_query.sql, count_query.params)).fetchone())["n"]
-    header = None
-    if fmt == "json":
-        header = {"job_id": str(job_id), "filename": job["filename"], "status": job["status"],
-                  "total_results": count,
-                  "statistics": await job_statistics(request.app[POOL], job_id, job["status"],
-                                                     job["statistics"])}
+    count = (await (await run(conn, rq.filtered_count(job_id, flt))).fetchone())["n"]  # the snapshot
+    header = await _snapshot_header(conn, job, count) if fmt == "json" else None
     encoder = make_encoder(fmt, header=header, row_count=count, raw_text=raw_text)
     response = web.StreamResponse(headers={
         "Content-Type": encoder.content_type,

@@ -199,8 +199,6 @@ async def _stream(request, conn, job: dict, fmt: str, flt, order, raw_text: bool
                 await response.write(await loop.run_in_executor(None, encoder.encode, rows))
         await response.write(encoder.end())
         await response.write_eof()
-    except ConnectionResetError:
-        log.info("export of job %s (%s): the client went away", job_id, fmt)
     except psycopg.Error:
         # Headers are sent: end the connection without the final chunk, so the client sees an
         # incomplete download rather than a file that merely looks shorter.

@@ -1,20 +1,29 @@
 """Exports of jobs with hostile names, through the real endpoint: formula-like text is guarded in
 CSV/TSV (or raw on request) and a string in XLSX, every SD record stays one record, the JSON
-document's statistics are of its own snapshot. Real PostgreSQL, real worker threads."""
+document's statistics are of its own snapshot, and a client resetting mid-export is an info
+line (499), not a server error. Real PostgreSQL, real worker threads, real sockets."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
+import socket
+import struct
+import time
 
+import aiohttp
 import openpyxl
 import psycopg
 import pytest
+from aiohttp import web
 from rdkit import Chem, RDLogger
 
 from chemaudit.db import results_queries as rq
 from service.app import create_app
+from service.metrics_registry import REGISTRY
 from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
     audit_files, nci_5k_job, result_rows,
 )
@@ -170,3 +179,53 @@ def copy_results(database_url: str, from_job: str, to_job: str, indexes) -> int:
             " inchikey, qed, sa_score, ml_score, lipinski_passed, issue_count, alert_count,"
             " failed_checks, alert_catalogs, detail FROM results WHERE job_id = %s AND idx = ANY(%s)",
             (to_job, from_job, list(indexes))).rowcount
+
+
+def _sample(name: str, labels: dict) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _reset_mid_download(port: int, path: str) -> int:
+    """GET `path`, read the first bytes, stop reading until the server must wait, then reset."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    first = sock.recv(4096)
+    time.sleep(1.0)  # the server's buffers fill and its writer pauses
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()  # with linger 0: RST
+    return len(first)
+
+
+@pytest.fixture(params=["as_chemaudit_web_runs", "handlers_cancelled"])
+async def server_port(request, nci_5k_job, aiohttp_client):
+    """The app on a real port: as `chemaudit web` serves it (web.run_app's default: a handler
+    runs on when its client leaves), or as aiohttp's test server does (handlers cancelled)."""
+    if request.param == "handlers_cancelled":
+        yield (await aiohttp_client(create_app(nci_5k_job.settings))).server.port
+        return
+    runner = web.AppRunner(create_app(nci_5k_job.settings))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield runner.addresses[0][1]
+    await runner.cleanup()
+
+
+async def test_a_client_resetting_mid_export_is_an_info_line_not_a_500(server_port, nci_5k_job, caplog):
+    caplog.set_level(logging.INFO)
+    errors_before = _sample("chemaudit_http_requests_total", {"method": "GET", "status": "500"})
+    gone_before = _sample("chemaudit_http_requests_total", {"method": "GET", "status": "499"})
+    path = f"/api/v1/batch/{nci_5k_job.job_id}/export?format=ndjson"
+    assert await asyncio.to_thread(_reset_mid_download, server_port, path) > 0
+    async with asyncio.timeout(20):
+        while not [r for r in caplog.records if r.name == "chemaudit.http" and path.split("?")[0] in r.getMessage()]:
+            await asyncio.sleep(0.05)
+    line = next(r for r in caplog.records if r.name == "chemaudit.http" and "/export" in r.getMessage())
+    assert line.levelno == logging.INFO and " 499 " in line.getMessage() and "went away" in line.getMessage()
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert _sample("chemaudit_http_requests_total", {"method": "GET", "status": "500"}) == errors_before
+    assert _sample("chemaudit_http_requests_total", {"method": "GET", "status": "499"}) == gone_before + 1
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{server_port}/api/v1/batch/{nci_5k_job.job_id}/stats") as again:
+            assert again.status == 200 and (await again.json())["total"] == 5_010

@@ -23,10 +23,10 @@ from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
 from chemaudit.db import results_queries as rq
 from chemaudit.db import scheduling_queries as sq
-from chemaudit.progress import RATE_WINDOW_SECONDS, estimate_eta
 from chemaudit.result_rows import rows_to_json
 from chemaudit.settings import Settings
 from tasks.metrics import CHUNK_SECONDS, MOLECULE_SECONDS, MOLECULES_AUDITED
+from tasks.progress_eta import job_eta
 from tasks.record_audit import FaultDrill, audit_isolated, audit_record
 from tasks.watchdog import MoleculeWatchdog
 
@@ -182,15 +182,7 @@ class ChunkRunner:
 
     @staticmethod
     def append_event(cur: psycopg.Cursor, job_id: UUID, job: dict) -> None:
-        eta = 0
-        if job["status"] == "processing":
-            anchor = _run(cur, q.recent_rate_anchor(job_id, RATE_WINDOW_SECONDS)).fetchone()
-            eta = estimate_eta(
-                job["processed"], job["total"],
-                anchor_processed=anchor["processed"] if anchor else None,
-                anchor_age=float(anchor["age"]) if anchor else None,
-                running_for=float(job["running_for"]),
-            )
+        eta = job_eta(cur, job_id, job) if job["status"] == "processing" else 0
         _run(cur, q.append_event(job_id, eta))
 
 

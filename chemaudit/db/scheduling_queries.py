@@ -177,3 +177,17 @@ def work_by_owner() -> Query:
         " FROM jobs j LEFT JOIN chunks c ON c.job_id = j.id AND NOT c.done"
         " WHERE j.status = 'processing' GROUP BY 1",
     )
+
+
+def service_loads(window_seconds: float) -> Query:
+    """Every running job's remaining work and share weight, and what each job (running or ended
+    within the window) processed in the window: the service's recent rate, for the shared ETA."""
+    return Query(
+        "SELECT j.id, coalesce(j.owner, '') AS owner, " + _WEIGHT + " AS weight, j.status,"
+        "  j.total - j.processed AS remaining, j.processed - coalesce(a.processed, 0) AS recent,"
+        "  extract(epoch FROM now() - coalesce(j.started_at, now())) AS running_for"
+        " FROM jobs j LEFT JOIN LATERAL (SELECT e.processed FROM job_events e WHERE e.job_id = j.id"
+        "   AND e.at <= now() - make_interval(secs => %(w)s) ORDER BY e.seq DESC LIMIT 1) a ON true"
+        " WHERE j.status = 'processing' OR j.finished_at > now() - make_interval(secs => %(w)s)",
+        {"w": window_seconds},
+    )

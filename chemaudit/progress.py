@@ -23,7 +23,7 @@ def estimate_eta(processed: int, total: int, *, anchor_processed: int | None,
         done_in_window = processed - anchor_processed
         if done_in_window > 0:
             rate = done_in_window / anchor_age
-    if rate is None and running_for >= 0.2 and processed > 0:
+    if rate is None and running_for > 0 and processed > 0:
         rate = processed / running_for
     if not rate:
         return 0

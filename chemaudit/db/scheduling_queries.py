@@ -69,7 +69,8 @@ def claim_in_job(job_id: UUID, start_pass: float, weight: int, lease_seconds: fl
     that worker died or hung, so this run audits each record in isolation.
     """
     return Query(
-        "WITH job AS (UPDATE jobs SET sched_pass = %(pass)s + 1.0 / %(w)s, last_claim_at = now()"
+        "WITH job AS (UPDATE jobs SET sched_pass = %(pass)s + 1.0 / %(w)s, last_claim_at = now(),"
+        "   started_at = coalesce(started_at, now())"
         "   WHERE id = %(id)s AND status = 'processing' RETURNING id, options),"
         " pick AS (SELECT c.job_id, c.chunk_no, c.lease_until AS prior_lease FROM chunks c, job"
         "   WHERE c.job_id = job.id AND " + _CLAIMABLE +

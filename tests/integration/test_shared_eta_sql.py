@@ -52,3 +52,17 @@ def test_a_job_that_just_arrived_is_told_its_share_at_once(database_url):
             # Half of 40/s for the newcomer's 200 molecules: 10 s; and the busy job now sees the split.
             assert job_eta(cur, newcomer, {"processed": 0, "total": 200, "running_for": 0.0}) == 10
             assert job_eta(cur, busy, {"processed": 600, "total": 10_000, "running_for": 20.0}) == 10 + (9_400 - 200) // 40
+
+
+async def test_the_first_progress_event_of_a_running_job_has_an_eta(settings, aiohttp_client, start_worker, tmp_path):
+    from service.app import create_app
+    from tests.integration.helpers import follow, upload
+    from tests.support.molecules import write_csv
+
+    client = await aiohttp_client(create_app(settings))
+    start_worker()
+    job_id = (await upload(client, write_csv(tmp_path / "nci.csv", 1_000)))["job_id"]
+    messages, _ = await follow(client, job_id)
+    running = [m for m in messages if m["status"] == "processing" and 0 < m["processed"] < m["total"]]
+    assert running, messages
+    assert running[0]["eta_seconds"] > 0, running[0]  # 0 would tell the user it is finished

@@ -38,7 +38,7 @@ from chemaudit.chemistry.checks.stereo_checks import (
 # Input checks run before a molecule exists; they are the only ones an unreadable input reports.
 INPUT_CHECKS = (InputTooLarge(), Parsability(), Sanitization(), Valence(), Aromaticity())
 
-# The 27 ChemAudit checks, in ChemAudit's order, after the size guard.
+# The other 23 of ChemAudit's 27 checks (4 are input checks above), in ChemAudit's order.
 MOLECULE_CHECKS = (
     Connectivity(),
     SmilesRoundtrip(),

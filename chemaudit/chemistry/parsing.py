@@ -65,11 +65,13 @@ def parse(text: str, kind: str, options) -> Parsed:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     text = "" if text is None else str(text)
     resolved = sniff(text) if kind == "auto" else kind
-    if len(text) > options.max_input_chars:
-        return _too_large(resolved, f"{len(text)} characters > limit {options.max_input_chars}",
+    # An SD record's data items are not the structure: the limit is for the molblock alone.
+    structure = molblock_part(text) if resolved == "mol" else text
+    if len(structure) > options.max_input_chars:
+        return _too_large(resolved, f"{len(structure)} characters > limit {options.max_input_chars}",
                           guards.SizeEstimate(), options)
     if resolved == "mol":
-        return _parse_molblock(text, options)
+        return _parse_molblock(structure, options)
     if resolved == "inchi":
         return _parse_inchi(text, options)
     return _parse_smiles(text, options)
@@ -117,6 +119,8 @@ def _parse_smiles(text: str, options) -> Parsed:
     if mol is not None:
         if mol.GetNumAtoms() == 0:
             return _refuse("smiles", "empty_input", "the structure has no atoms", stripped)
+        if query := query_features(mol):  # CXSMILES query labels (Q_e, ...) read as query atoms
+            return _query_refused("smiles", query, stripped)
         return Parsed("smiles", text=stripped, mol=mol, messages=log.lines, size=guards.estimate_graph(mol))
     with captured() as raw_log:
         raw = Chem.MolFromSmiles(stripped, sanitize=False)
@@ -126,9 +130,13 @@ def _parse_smiles(text: str, options) -> Parsed:
     return _finish("smiles", stripped, raw, lambda: Chem.MolFromSmiles(stripped), options)
 
 
-def _parse_molblock(text: str, options) -> Parsed:
+def molblock_part(text: str) -> str:
+    """An SD record's molblock, through its "M  END" line (the whole text when it has none)."""
     end = _MOL_END.search(text)
-    block = text[: end.end()] + "\n" if end else text
+    return text[: end.end()] + "\n" if end else text
+
+
+def _parse_molblock(block: str, options) -> Parsed:
     block = block.lstrip("\ufeff")
     if not block.strip():
         return _refuse("mol", "empty_input", "no structure given")
@@ -174,6 +182,8 @@ def _finish(kind: str, text: str, raw: Chem.Mol, read_sanitised, options) -> Par
     too_big = _guarded(kind, size, options)
     if too_big:
         return too_big
+    if query := query_features(raw):
+        return _query_refused(kind, query, text)
     with captured() as log:
         mol = read_sanitised()
     parsed = Parsed(kind, text=text, raw=raw, mol=mol, messages=log.lines, size=size)
@@ -183,6 +193,47 @@ def _finish(kind: str, text: str, raw: Chem.Mol, read_sanitised, options) -> Par
         parsed.failure = Failure("sanitization_failed", truncate(why), check="sanitization",
                                  problems=problems)
     return parsed
+
+
+def _query_refused(kind: str, query: str, text: str) -> Parsed:
+    return _refuse(kind, "query_structure", f"the structure has query features ({query}), which "
+                   "describe a pattern, not a molecule", text)
+
+
+def query_features(raw: Chem.Mol, shown: int = 3) -> str:
+    """The graph's query atoms and bonds, named ("atom 2 (A), bond 1-2 (type 8, any)"); "" if none.
+
+    A molfile's A, Q, L (atom lists) and bond types 5-8 read as queries; so do SMARTS. A bare
+    '*' (or R) is a dummy atom, read as a null query from a molfile but as a plain atom from a
+    SMILES: it is allowed from both.
+    """
+    found = []
+    for atom in raw.GetAtoms():
+        if atom.HasQuery() and atom.DescribeQuery().strip() != "AtomNull":
+            found.append(f"atom {atom.GetIdx() + 1} ({_query_symbol(atom)})")
+    for bond in raw.GetBonds():
+        if bond.HasQuery():
+            ends = f"{bond.GetBeginAtomIdx() + 1}-{bond.GetEndAtomIdx() + 1}"
+            found.append(f"bond {ends} ({_query_bond(bond)})")
+    if len(found) > shown:
+        found[shown:] = [f"{len(found) - shown} more"]
+    return ", ".join(found)
+
+
+_ATOM_QUERIES = {"[!#1]": "A", "[!#6&!#1]": "Q"}
+_BOND_QUERIES = {"SingleOrDoubleBond": "type 5, single or double", "SingleOrAromaticBond": "type 6, single or aromatic",
+                 "DoubleOrAromaticBond": "type 7, double or aromatic", "BondNull": "type 8, any"}
+
+
+def _query_bond(bond: Chem.Bond) -> str:
+    description = bond.DescribeQuery().split(None, 1)[0] if bond.DescribeQuery().strip() else ""
+    return _BOND_QUERIES.get(description, "a query bond")
+
+
+def _query_symbol(atom: Chem.Atom) -> str:
+    """The molfile symbol of a query atom (A, Q), else its SMARTS (an atom list: [C,N,O])."""
+    smarts = atom.GetSmarts()
+    return _ATOM_QUERIES.get(smarts, smarts)
 
 
 def chemistry_problems(raw: Chem.Mol) -> list[dict]:

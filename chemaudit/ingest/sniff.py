@@ -1,15 +1,12 @@
-"""Which format an upload is: from its name, checked and overridden by its first bytes."""
+"""What an upload's name promises, and refusing binary content; format_choice reads the text."""
 
 from __future__ import annotations
 
 import re
 
 from chemaudit.errors import BadInput, UnsupportedFormat
-from chemaudit.ingest.sdf import is_end_line
-from chemaudit.ingest.smiles import is_smiles_header, looks_like_smiles
 
 SNIFF_BYTES = 64 * 1024
-_SNIFF_LINES = 200
 SUPPORTED = "SDF (.sdf, .sd, .mol), SMILES (.smi, .smiles, .txt), CSV (.csv) or TSV (.tsv), optionally gzipped"
 
 _BY_EXTENSION = {
@@ -79,51 +76,3 @@ def _looks_utf16(window: bytes) -> bool:
         return False
     odd, even = window[1::2].count(b"\0"), window[0::2].count(b"\0")
     return max(odd, even) >= 0.8 * half and min(odd, even) <= 0.05 * half
-
-
-def decide_format(named: str | None, window: bytes, *, complete: bool, smiles_column: str) -> tuple[str, str]:
-    """Return (format, delimiter) from the first lines of the decoded text."""
-    lines = window.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-    if not complete and len(lines) > 1:
-        lines.pop()  # the last line may be cut short
-    lines = lines[:_SNIFF_LINES]
-    if any(_is_sdf_marker(line) for line in lines):
-        return "sdf", ""
-    content = [line for line in lines if line.strip() and not line.lstrip().startswith(b"#")]
-    if not content:
-        return named or "smiles", {"csv": ",", "tsv": "\t"}.get(named, "")
-    first = content[0]
-    delimiter = _header_delimiter(first, smiles_column, allow_tab=named != "smiles")
-    if delimiter is not None:
-        return ("tsv" if delimiter == "\t" else "csv"), delimiter
-    if named in ("csv", "tsv"):
-        delimiter = "," if named == "csv" else "\t"
-        if delimiter.encode() not in first and _all_smiles_lines(content[:5]):
-            return "smiles", ""
-        return named, delimiter
-    if named == "sdf":
-        return ("smiles", "") if _all_smiles_lines(content[:5]) else ("sdf", "")
-    token = first.split(None, 1)[0]
-    if b"," in token and looks_like_smiles(token.split(b",", 1)[0]):
-        return "csv", ","  # SMILES never hold commas: a headerless CSV
-    return "smiles", ""
-
-
-def _is_sdf_marker(line: bytes) -> bool:
-    return is_end_line(line) or line.startswith(b"M  END") or line.rstrip().endswith((b"V2000", b"V3000"))
-
-
-def _header_delimiter(first: bytes, smiles_column: str, *, allow_tab: bool) -> str | None:
-    wanted = smiles_column.strip().lower().encode("utf-8")
-    for delimiter in (b"\t", b",", b";"):
-        if delimiter == b"\t" and not allow_tab:
-            continue
-        if delimiter in first:
-            cells = [cell.strip().strip(b'"').strip().lower() for cell in first.split(delimiter)]
-            if wanted in cells:
-                return delimiter.decode()
-    return None
-
-
-def _all_smiles_lines(lines: list[bytes]) -> bool:
-    return all(looks_like_smiles(line.split(None, 1)[0]) or is_smiles_header(line) for line in lines)

@@ -8,12 +8,13 @@ from chemaudit.errors import BadInput, TooLarge, UnsupportedFormat
 from chemaudit.ingest.decompress import GZIP_MAGIC, Gunzip
 from chemaudit.ingest.delimited import DelimitedParser
 from chemaudit.ingest.encoding import BomStage
+from chemaudit.ingest.format_choice import decide_format
 from chemaudit.ingest.limits import IngestLimits
 from chemaudit.ingest.lines import LineSplitter
 from chemaudit.ingest.records import Numbering, Record
 from chemaudit.ingest.sdf import SdfParser
 from chemaudit.ingest.smiles import SmilesParser
-from chemaudit.ingest.sniff import SNIFF_BYTES, check_text, decide_format, format_from_name
+from chemaudit.ingest.sniff import SNIFF_BYTES, check_text, format_from_name
 
 _LINE_BREAK = re.compile(rb"[\r\n]")
 
@@ -30,6 +31,7 @@ class UploadSplitter:
         self.filename = filename
         self.limits = limits
         self.format: str | None = None
+        self.format_reason = ""  # why that format, in one sentence
         self.compressed = False
         self.bytes_in = 0
         self.bytes_out = 0
@@ -138,7 +140,7 @@ class UploadSplitter:
         window = bytes(self._window)
         self._window = bytearray()
         check_text(window[:SNIFF_BYTES], self._named)
-        self.format, delimiter = decide_format(
+        self.format, delimiter, self.format_reason = decide_format(
             self._named, window, complete=complete, smiles_column=self._smiles_column
         )
         if self.format == "sdf":

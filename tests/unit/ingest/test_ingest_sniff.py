@@ -6,7 +6,8 @@ import pytest
 
 from chemaudit.errors import BadInput, UnsupportedFormat
 from chemaudit.ingest.smiles import looks_like_smiles
-from chemaudit.ingest.sniff import check_text, decide_format, format_from_name
+from chemaudit.ingest.format_choice import decide_format
+from chemaudit.ingest.sniff import check_text, format_from_name
 
 
 @pytest.mark.parametrize(
@@ -30,7 +31,7 @@ def test_known_other_formats_are_refused_by_name(filename):
 
 
 def decide(named, text: bytes, complete=True, column="SMILES"):
-    return decide_format(named, text, complete=complete, smiles_column=column)
+    return decide_format(named, text, complete=complete, smiles_column=column)[:2]
 
 
 @pytest.mark.parametrize(
@@ -66,8 +67,9 @@ def test_a_custom_smiles_column_drives_the_header_match():
 
 
 def test_an_incomplete_window_ignores_its_cut_last_line():
-    assert decide(None, b"CCO ethanol\nCC ethane\nxx V20", complete=False) == ("smiles", "")
-    assert decide(None, b"CCO ethanol\nCC ethane\nxx V2000", complete=True) == ("sdf", "")
+    counts = b"\n  RDKit\n\n  1  0  0  0  0  0  0  0  0  0999 V2000"
+    assert decide(None, counts[:-2], complete=False) == ("smiles", "")
+    assert decide(None, counts, complete=True) == ("sdf", "")
 
 
 @pytest.mark.parametrize(

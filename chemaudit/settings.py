@@ -29,6 +29,7 @@ class Settings:
     max_molecules: int = 2_000_000
     max_line_bytes: int = 1024 * 1024
     max_record_bytes: int = 4 * 1024 * 1024
+    max_sd_data_bytes: int = 1024 * 1024
 
     # Work splitting and pacing.
     chunk_size: int = 200

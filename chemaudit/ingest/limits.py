@@ -11,7 +11,8 @@ class IngestLimits:
     max_decompressed_bytes: int  # bytes after gunzip (the gzip-bomb guard)
     max_molecules: int
     max_line_bytes: int
-    max_record_bytes: int  # one SDF record, or one CSV row with quoted newlines
+    max_record_bytes: int  # one SMILES, one CSV row with quoted newlines, or one molblock
+    max_sd_data_bytes: int = 1024 * 1024  # one SD record's data items: cut past it, with a note
 
     def __post_init__(self) -> None:
         for field in fields(self):

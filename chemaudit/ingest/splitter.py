@@ -144,7 +144,7 @@ class UploadSplitter:
             self._named, window, complete=complete, smiles_column=self._smiles_column
         )
         if self.format == "sdf":
-            self._parser = SdfParser(self._numbering, self.limits.max_record_bytes)
+            self._parser = SdfParser(self._numbering, self.limits.max_record_bytes, self.limits.max_sd_data_bytes)
         elif self.format == "smiles":
             self._parser = SmilesParser(self._numbering, self.limits.max_record_bytes)
         else:

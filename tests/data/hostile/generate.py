@@ -53,7 +53,7 @@ def titled_records(titles: list[str]) -> list[str]:
 
 
 def big_record() -> str:
-    """An NCI record titled "big" with a 6 KB data item: over a 5,000-byte record limit."""
+    """An NCI record titled "big" with a 6 KB data item: over a 5,000-byte data-item limit."""
     record = titled_records(["big"])[0]
     blob = "> <BLOB>\n" + ("x" * 60 + "\n") * 100 + "\n"
     return record.replace("M  END\n", "M  END\n" + blob, 1)

@@ -78,7 +78,7 @@ CASES = [
     Case("lying_counts.sdf", 2, fmt="sdf"),
     Case("garbage_between_records.sdf", 3, fmt="sdf"),
     Case("single_molecule.mol", 1, fmt="sdf"),
-    Case("oversize_record.sdf", 3, errors=1, fmt="sdf", limits={"max_record_bytes": 5000}),
+    Case("oversize_record.sdf", 3, fmt="sdf", limits={"max_record_bytes": 5000, "max_sd_data_bytes": 5000}),
     Case("sdf_named.csv", 3, fmt="sdf"),
     Case("sdf_without_extension", 3, fmt="sdf"),
     Case("smiles_named.sdf", 5, fmt="smiles"),

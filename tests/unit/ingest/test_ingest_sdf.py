@@ -90,9 +90,9 @@ def test_a_latin1_title_is_decoded_without_failing_the_upload():
     assert [r.name for r in records] == ["caf\xe9ine", "plain"]
 
 
-def test_a_record_over_the_size_limit_is_an_error_row_and_its_neighbours_survive():
+def test_a_molblock_over_the_size_limit_is_an_error_row_and_its_neighbours_survive():
     small = with_titles(["small", "big", "after"])
-    big = small[1].replace("M  END\n", "M  END\n> <BLOB>\n" + ("x" * 70 + "\n") * 200 + "\n", 1)
+    big = small[1].replace("M  END\n", ("M  ZZZ " + "x" * 63 + "\n") * 200 + "M  END\n", 1)
     records, _ = split_bytes(join([small[0], big, small[2]]), "x.sdf", "random", limits=make_limits(max_record_bytes=6000))
     assert [r.idx for r in records] == [0, 1, 2]
     assert [r.name for r in records] == ["small", "big", "after"]

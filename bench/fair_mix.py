@@ -44,14 +44,28 @@ class OwnerJob:
     def first_progress(self) -> float:
         return next((at for at, m in self.messages if m["processed"] > 0), self.ended)
 
-    def eta_errors(self, min_remaining: float = 3.0) -> list[float]:
-        """|eta - actual remaining| / actual remaining for every running message with progress."""
+    def eta_errors(self, min_remaining: float = 3.0, own_rate: bool = False) -> list[float]:
+        """|eta - actual remaining| / actual remaining for every running message with progress.
+
+        With `own_rate`, the ETA is not the service's but the one the job's own rate over the
+        last 15 s of its messages gives (what the service sent before the shared ETA).
+        """
         errors = []
         for at, message in self.messages:
             remaining = self.ended - at
             if message["status"] == "processing" and message["processed"] > 0 and remaining >= min_remaining:
-                errors.append(abs(message["eta_seconds"] - remaining) / remaining)
+                eta = self._own_rate_eta(at, message) if own_rate else message["eta_seconds"]
+                errors.append(abs(eta - remaining) / remaining)
         return errors
+
+    def _own_rate_eta(self, at: float, message: dict, window: float = 15.0) -> float:
+        anchor = next(((t, m["processed"]) for t, m in self.messages
+                       if t >= at - window and m["processed"] > 0), None)
+        if anchor is not None and at - anchor[0] >= 0.5 and message["processed"] > anchor[1]:
+            rate = (message["processed"] - anchor[1]) / (at - anchor[0])
+        else:
+            rate = message["processed"] / max(at - self.first_progress(), 0.25)
+        return (message["total"] - message["processed"]) / rate
 
 
 async def _run_one(server: Server, job: OwnerJob, origin: float, timeout: float) -> None:

@@ -26,7 +26,7 @@ def _fetchall(cur: psycopg.Cursor, query: q.Query) -> list[dict]:
 
 def service_capacity(rows: list[dict]) -> float:
     """Molecules per second processed by the whole service over the recent window."""
-    window = min(RATE_WINDOW_SECONDS, max((float(r["running_for"]) for r in rows), default=0.0))
+    window = float(rows[0]["window_seconds"]) if rows else 0.0
     if window < MIN_WINDOW_SECONDS:
         return 0.0
     return sum(r["recent"] for r in rows) / window

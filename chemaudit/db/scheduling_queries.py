@@ -181,14 +181,21 @@ def work_by_owner() -> Query:
 
 
 def service_loads(window_seconds: float) -> Query:
-    """Every running job's remaining work and share weight, and what each job (running or ended
-    within the window) processed in the window: the service's recent rate, for the shared ETA."""
+    """The service's recent rate and every running job's remaining work, for the shared ETA.
+
+    The window is the last `window_seconds`, shortened to the oldest running job's run so that
+    time the service stood idle (before these jobs) does not dilute the rate. Each row is a job
+    running or ended within the window, with what it processed in the window (`recent`).
+    """
     return Query(
-        "SELECT j.id, coalesce(j.owner, '') AS owner, " + _WEIGHT + " AS weight, j.status,"
+        "WITH w AS (SELECT least(%(w)s, coalesce(max(extract(epoch FROM now() - started_at)), 0)) AS secs"
+        "   FROM jobs WHERE status = 'processing' AND started_at IS NOT NULL)"
+        " SELECT j.id, coalesce(j.owner, '') AS owner, " + _WEIGHT + " AS weight, j.status,"
         "  j.total - j.processed AS remaining, j.processed - coalesce(a.processed, 0) AS recent,"
-        "  extract(epoch FROM now() - coalesce(j.started_at, now())) AS running_for"
-        " FROM jobs j LEFT JOIN LATERAL (SELECT e.processed FROM job_events e WHERE e.job_id = j.id"
-        "   AND e.at <= now() - make_interval(secs => %(w)s) ORDER BY e.seq DESC LIMIT 1) a ON true"
-        " WHERE j.status = 'processing' OR j.finished_at > now() - make_interval(secs => %(w)s)",
+        "  w.secs AS window_seconds"
+        " FROM w CROSS JOIN jobs j LEFT JOIN LATERAL (SELECT e.processed FROM job_events e"
+        "   WHERE e.job_id = j.id AND e.at <= now() - make_interval(secs => w.secs)"
+        "   ORDER BY e.seq DESC LIMIT 1) a ON true"
+        " WHERE j.status = 'processing' OR j.finished_at > now() - make_interval(secs => w.secs)",
         {"w": window_seconds},
     )

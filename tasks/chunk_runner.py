@@ -86,9 +86,9 @@ class ChunkRunner:
         finally:
             self.watchdog.end()
 
-    def run_next(self) -> ChunkOutcome:
-        """Claim the fairest claimable chunk of any running job and run it."""
-        claim = self.claim()
+    def run_next(self, only_job: UUID | None = None) -> ChunkOutcome:
+        """Claim the fairest claimable chunk of any running job (or of `only_job`) and run it."""
+        claim = self.claim(only_job)
         if claim is None:
             return ChunkOutcome()
         job_id, chunk_no = claim["job_id"], claim["chunk_no"]
@@ -102,11 +102,12 @@ class ChunkRunner:
             self.record_failure(job_id, chunk_no, exc)
             raise
 
-    def claim(self) -> dict | None:
+    def claim(self, only_job: UUID | None = None) -> dict | None:
         """Lease the next chunk by the fair-share rule; None when nothing is claimable."""
         lease = self.lease_seconds
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            order = sq.fifo_candidates() if self.settings.scheduling == "fifo" else sq.fair_candidates()
+            fifo = self.settings.scheduling == "fifo" and only_job is None
+            order = sq.fifo_candidates() if fifo else sq.fair_candidates(only_job=only_job)
             candidates = _run(cur, order).fetchall()
             conn.commit()
             for job in candidates:

@@ -29,8 +29,11 @@ _CLAIMABLE = ("NOT c.done AND (c.lease_until IS NULL OR c.lease_until <= now())"
               " AND (c.retry_after IS NULL OR c.retry_after <= now())")
 
 
-def fair_candidates(limit: int = 8) -> Query:
-    """Running jobs with a claimable chunk, fairest first, with the pass a claim starts from."""
+def fair_candidates(limit: int = 8, only_job: UUID | None = None) -> Query:
+    """Running jobs with a claimable chunk, fairest first, with the pass a claim starts from.
+
+    `only_job` keeps that job alone (running one job's next chunk on purpose: tests, drills).
+    """
     return Query(
         "WITH running AS (SELECT j.id, coalesce(j.owner, '') AS owner, j.sched_pass,"
         "   j.last_claim_at, j.created_at, " + _WEIGHT + " AS weight,"
@@ -42,11 +45,12 @@ def fair_candidates(limit: int = 8) -> Query:
         "   min(sched_pass) FILTER (WHERE claimable) AS low_pass FROM running GROUP BY owner)"
         " SELECT r.id, r.weight,"
         "   greatest(coalesce(r.sched_pass, o.low_pass, 0), coalesce(o.low_pass, 0)) AS pass"
-        " FROM running r JOIN owners o USING (owner) WHERE r.claimable"
+        " FROM running r JOIN owners o USING (owner)"
+        " WHERE r.claimable AND (%(only)s::uuid IS NULL OR r.id = %(only)s::uuid)"
         " ORDER BY o.in_flight, o.last_claim NULLS FIRST, o.owner,"
         "   pass, r.last_claim_at NULLS FIRST, r.created_at"
         " LIMIT %(lim)s",
-        {"lim": limit},
+        {"lim": limit, "only": only_job},
     )
 
 

@@ -118,14 +118,14 @@ def audit_files(settings: Settings, files: list[tuple[Path, dict]], processes: i
         worker.stop()
 
 
-def run_one_chunk(settings: Settings, job_id: str, chunk_no: int) -> None:
-    """Audit one chunk of a job right here, with the workers' own chunk runner."""
+def run_one_chunk(settings: Settings, job_id: str) -> int:
+    """Audit the job's next chunk right here, with the workers' own chunk runner; its number."""
     from psycopg_pool import ConnectionPool
 
     from tasks.chunk_runner import ChunkRunner
 
     with ConnectionPool(settings.sync_database_url, min_size=1, max_size=2) as pool:
-        ChunkRunner(pool, settings).run(uuid.UUID(job_id), chunk_no)
+        return ChunkRunner(pool, settings).run_next(uuid.UUID(job_id)).chunk_no
 
 
 def result_rows(database_url: str, job_id: str) -> list[dict]:

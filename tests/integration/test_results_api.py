@@ -243,10 +243,10 @@ async def test_partial_results_and_statistics_while_the_job_runs(own_client, set
                                                                   tmp_path, database_url):
 
     job_id = (await upload(own_client, write_nci_csv(tmp_path / "nci.csv", 150)))["job_id"]
-    run_one_chunk(settings, job_id, 1)  # one chunk of 50 audited, by the real chunk runner
+    chunk_no = run_one_chunk(settings, job_id)  # one chunk of 50 audited, by the real chunk runner
     body = await get_page(own_client, job_id, page_size=100)
     assert body["status"] == "processing" and body["total_results"] == 50
-    assert [item["index"] for item in body["results"]] == list(range(50, 100))
+    assert [item["index"] for item in body["results"]] == list(range(50 * chunk_no, 50 * chunk_no + 50))
     assert body["statistics"]["total"] == 50
     stats = await (await own_client.get(f"/api/v1/batch/{job_id}/stats")).json()
     assert stats["total"] == 50 and stats["processing_time_seconds"] >= 0
@@ -263,7 +263,7 @@ async def test_job_history_newest_first_filtered_and_paged(own_client, settings,
     ids = []
     for n in range(4):
         ids.append((await upload(own_client, write_csv(tmp_path / f"batch_{n}.csv", 10 + n)))["job_id"])
-    run_one_chunk(settings, ids[1], 0)  # 11 molecules: one chunk completes the job
+    assert run_one_chunk(settings, ids[1]) == 0  # 11 molecules: one chunk completes the job
     assert (await own_client.delete(f"/api/v1/batch/{ids[2]}")).status == 200
     newest_first = ids[::-1]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from functools import partial
 
 from aiohttp import web
@@ -11,20 +10,13 @@ from aiohttp import web
 from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.chemistry import list_checks as all_checks
 from chemaudit.errors import BadInput, InvalidOption
+from chemaudit.flags import json_flag
+from service.json_body import parse_object
 from service.keys import SETTINGS
 from service.upload import OPTION_FLAGS
 
 FORMATS = {"auto", "smiles", "mol", "inchi"}
-
-
-def _parse_body(raw: bytes) -> dict:
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadInput("The body must be a JSON object like {\"molecule\": \"CCO\"}.") from None
-    if not isinstance(body, dict):
-        raise BadInput("The body must be a JSON object like {\"molecule\": \"CCO\"}.")
-    return body
+EXAMPLE = '{"molecule": "CCO"}'
 
 
 def _checks(body: dict) -> tuple[str, ...] | None:
@@ -41,18 +33,21 @@ def _checks(body: dict) -> tuple[str, ...] | None:
 
 
 async def validate_one(request: web.Request) -> web.Response:
-    body = _parse_body(await request.read())
+    body = parse_object(await request.read(), EXAMPLE)
     molecule = body.get("molecule")
     if not isinstance(molecule, str):
         raise BadInput("Field 'molecule' (a SMILES, InChI or molblock string) is required.")
     fmt = body.get("format", "auto")
     if not isinstance(fmt, str) or fmt not in FORMATS:
         raise InvalidOption(f"format must be one of {', '.join(sorted(FORMATS))}, not {str(fmt)[:20]!r}.")
-    flags = {flag: bool(body.get(flag, False)) for flag in OPTION_FLAGS}
+    name = body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise InvalidOption("name must be a string (the molecule's name, echoed back).")
+    flags = {flag: json_flag(flag, body[flag], False) for flag in OPTION_FLAGS if flag in body}
     options = AuditOptions.from_settings(request.app[SETTINGS], checks=_checks(body), **flags)
     loop = asyncio.get_running_loop()
     result = await loop.run_in_executor(None, partial(audit, molecule, fmt, options))
-    item = {"index": 0, "name": body.get("name") or "molecule", "smiles": molecule, **result}
+    item = {"index": 0, "name": name or "molecule", "smiles": molecule, **result}
     if result["status"] != "success":
         return web.json_response(
             {"error": "invalid_molecule", "detail": result.get("error") or "The molecule could not be read.",

@@ -41,6 +41,11 @@ class NotFound(ChemAuditError):
     code = "not_found"
 
 
+class TimedOut(ChemAuditError):
+    status = 408
+    code = "timed_out"
+
+
 class TooLarge(ChemAuditError):
     status = 413
     code = "too_large"

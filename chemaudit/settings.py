@@ -31,6 +31,16 @@ class Settings:
     max_record_bytes: int = 4 * 1024 * 1024
     max_sd_data_bytes: int = 1024 * 1024
 
+    # Upload budgets, per web node (docs/operations.md, "Upload budgets").
+    max_concurrent_uploads: int = 64  # uploads receiving at once; beyond it 503
+    max_uploads_per_client: int = 4  # per API key (else per address); beyond it 429
+    upload_retry_after: int = 5  # the Retry-After of those answers, in seconds
+    upload_idle_timeout: float = 30.0  # seconds without a byte before an upload is cut off (408)
+    upload_commit_connections: int = 3  # pooled connections uploads may use at once to store jobs
+    upload_spool_dir: str = ""  # where spool files go; empty: the system's temporary directory
+    max_form_fields: int = 32  # form parts besides the file
+    max_form_field_bytes: int = 1024
+
     # Work splitting and pacing.
     chunk_size: int = 200
     commit_interval: float = 0.25  # seconds between partial commits inside a chunk

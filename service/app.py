@@ -10,12 +10,12 @@ from aiohttp import web
 
 from chemaudit.broker import make_broker
 from chemaudit.settings import Settings
-from service import health, jobs, metrics, upload, validate, websocket
+from service import health, job_details, jobs, metrics, upload, validate, websocket
 from service.auth import check_key_settings
-from service.db import make_pool
+from service.db import POOL_SIZE, make_pool
 from service.hub import Hub
 from service.loop_lag import loop_lag_context
-from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_LIMITER
+from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, UPLOAD_LIMITER, UPLOAD_SLOTS
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
 from service.progress_source import latest_message
@@ -23,6 +23,7 @@ from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
 from service.results_api import setup_results_routes
 from service.rate_limit import RateLimiter
+from service.upload_slots import UploadSlots
 
 log = logging.getLogger("chemaudit.app")
 
@@ -41,6 +42,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/health", health.health)
     app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
+    # First, so it answers GET /batch/{job_id}: results_api's page plus the upload's format and reason.
+    app.router.add_get(f"{API}/batch/{{job_id}}", job_details.job_results)
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
@@ -86,6 +89,9 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)
+    app[UPLOAD_SLOTS] = UploadSlots(settings.max_concurrent_uploads, settings.max_uploads_per_client,
+                                    settings.upload_retry_after)
+    app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
     setup_routes(app)
     app.cleanup_ctx.extend([_database, _broker, _listener, loop_lag_context])
     return app

@@ -7,8 +7,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from chemaudit.db.queries import Query
 
+POOL_SIZE = 10  # connections per web node, shared by every request
 
-def make_pool(dsn: str, max_size: int = 10) -> AsyncConnectionPool:
+
+def make_pool(dsn: str, max_size: int = POOL_SIZE) -> AsyncConnectionPool:
     return AsyncConnectionPool(
         dsn, min_size=1, max_size=max_size, open=False, timeout=10,
         kwargs={"row_factory": dict_row, "autocommit": True},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from dramatiq.broker import Broker
 from aiohttp import web
 from psycopg_pool import AsyncConnectionPool
@@ -10,6 +12,7 @@ from chemaudit.settings import Settings
 from service.rate_limit import RateLimiter
 from service.hub import Hub
 from service.listener import ProgressListener
+from service.upload_slots import UploadSlots
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", AsyncConnectionPool)
@@ -17,3 +20,5 @@ BROKER = web.AppKey("broker", Broker)
 HUB = web.AppKey("hub", Hub)
 LISTENER = web.AppKey("listener", ProgressListener)
 UPLOAD_LIMITER = web.AppKey("upload_limiter", RateLimiter)
+UPLOAD_SLOTS = web.AppKey("upload_slots", UploadSlots)
+UPLOAD_COMMITS = web.AppKey("upload_commits", asyncio.Semaphore)  # uploads storing their job at once

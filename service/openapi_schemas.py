@@ -50,11 +50,18 @@ PROGRESS = _object(["job_id", "status", "progress", "processed", "total", "eta_s
 
 CANCELLED = {"allOf": [ref("ProgressMessage"), _object(["message"], {"message": {"type": "string"}})]}
 
+FORMAT_FIELDS = {
+    "format": {"type": "string", "enum": ["sdf", "smiles", "csv", "tsv"],
+               "description": "How the upload was read."},
+    "format_reason": {"type": ["string", "null"], "description": "Why it was read so, in one sentence."},
+}
+
 UPLOAD_ACCEPTED = _object(["job_id", "status", "total_molecules", "message"], {
     "job_id": UUID,
     "status": {"type": "string", "const": "processing"},
     "total_molecules": INT0,
     "message": {"type": "string"},
+    **FORMAT_FIELDS,
 })
 
 UPLOAD_FORM = {
@@ -70,6 +77,7 @@ UPLOAD_FORM = {
                                     "description": "Also true/false, 1/0, yes/no, on/off."},
         "include_chembl_alerts": {"type": "string", "enum": ["true", "false"]},
         "include_standardization": {"type": "string", "enum": ["true", "false"]},
+        "priority": {"type": "string", "enum": ["low", "normal", "high"], "description": "Default `normal`."},
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
                  "description": "SDF (.sdf .sd .mol), SMILES (.smi .smiles .txt), CSV or TSV; "
                                 "optionally gzip-compressed (.gz)."},
@@ -154,6 +162,7 @@ RESULTS_PAGE = {"allOf": [ref("ProgressMessage"), _object(
         "page_size": {"type": "integer", "minimum": 1},
         "total_results": {**INT0, "description": "Results matching the filters."},
         "total_pages": INT0,
+        **FORMAT_FIELDS,
     })]}
 
 HISTORY_ITEM = _object(["job_id", "filename", "status", "total", "processed", "created_at"], {

@@ -27,9 +27,11 @@ EXPORT_SCHEMAS = {"json": {"type": "object", "required": ["job_id", "results"], 
     "results": {"type": "array", "items": ref("ResultItem")}}}}
 ERRORS = {
     400: "Bad input.", 401: "API keys are enabled and the key is missing or wrong.",
-    404: "No such job (unknown, malformed, or another key's job).", 413: "Upload too large.",
+    404: "No such job (unknown, malformed, or another key's job).",
+    408: "The upload sent nothing for too long and was cancelled; nothing was stored.", 413: "Upload too large.",
     415: "Unsupported file format.", 422: "An invalid option or parameter value.",
-    429: "Rate limited; see Retry-After.", 503: "A dependency (database, listener) is down.",
+    429: "Rate limited, or too many uploads of this client at once; see Retry-After.",
+    503: "A dependency (database, listener) is down, or the node is receiving its most uploads; see Retry-After.",
 }
 
 
@@ -88,12 +90,13 @@ def websocket(operation_id: str, summary: str, description: str, parameters: lis
 OPERATIONS: dict[str, dict[str, dict]] = {
     "/api/v1/batch/upload": {"post": {
         "summary": "Upload a file of molecules", "tags": ["batch"], "operationId": "upload",
-        "description": "Streams the file in, splits it into records and queues the audit. Send the "
-                       "text fields before the file field.",
+        "description": "Streams the file in, splitting it into records, and stores and queues the job once the "
+                       "whole form has been read: a 4xx stores nothing, a 202 everything. Fields may come in "
+                       "any order, except smiles_column and name_column, which must come before the file.",
         "requestBody": {"required": True, "content": {"multipart/form-data": {
             "schema": ref("UploadForm"), "encoding": {"file": {"contentType": "application/octet-stream"}}}}},
         "responses": {"202": json_body("UploadAccepted", "Accepted and queued."),
-                      **errors(400, 401, 413, 415, 422, 429, 503)}}},
+                      **errors(400, 401, 408, 413, 415, 422, 429, 503)}}},
     "/api/v1/batch": {"get": {
         "summary": "Job history, newest first", "tags": ["batch"], "operationId": "listJobs",
         "parameters": [

@@ -1,7 +1,12 @@
-"""POST /api/v1/batch/upload: stream the file in, split it, COPY records, create chunks, enqueue.
+"""POST /api/v1/batch/upload: read the form and spool the file, then store the job in one short
+transaction and enqueue its chunks.
 
-The body is never held in memory: multipart pieces go through the splitter straight into a
-COPY, inside one transaction with the job and chunk rows, so a failed upload leaves nothing.
+Each upload holds a slot (a cap per node and per client) while its client sends, but no database
+connection: the split records wait in a spool file (`service/upload_spool.py`) until the whole
+body has been read and every field checked (`service/upload_form.py`). Only then is the job
+stored: job row, COPY of the records, chunk rows and first event in one transaction, with at
+most `upload_commit_connections` uploads committing at once. So a 4xx means nothing was stored
+and a 202 means everything was.
 """
 
 from __future__ import annotations
@@ -9,60 +14,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from functools import partial
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
 from chemaudit.broker import BROKER_ERRORS, enqueue_chunks
 from chemaudit.db import queries as q
-from chemaudit.db.copy_rows import job_input_rows
-from chemaudit.db.schema import PRIORITY_WEIGHTS
-from chemaudit.errors import BadInput, InvalidOption
+from chemaudit.errors import BadInput
 from chemaudit.ingest import IngestLimits, UploadSplitter
 from service.auth import request_owner
 from service.db import run
-from service.keys import BROKER, POOL, SETTINGS, UPLOAD_LIMITER
+from service.keys import (
+    BROKER,
+    POOL,
+    SETTINGS,
+    UPLOAD_COMMITS,
+    UPLOAD_LIMITER,
+    UPLOAD_SLOTS,
+)
 from service.rate_limit import client_id
+from service.upload_form import OPTION_FLAGS, FormLimits, UploadForm, read_form
+from service.upload_spool import UploadSpool
 
 log = logging.getLogger("chemaudit.upload")
 
-OPTION_FLAGS = ("include_extended_safety", "include_chembl_alerts", "include_standardization")
-TEXT_FIELDS = ("smiles_column", "name_column", "priority") + OPTION_FLAGS
-PIECE = 64 * 1024
-MAX_NAME = 500
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-
-
-def parse_flag(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise InvalidOption(f"Option {name} must be true or false, not {raw[:40]!r}.")
-
-
-def parse_priority(raw: str | None) -> str:
-    value = (raw or "normal").strip().lower() or "normal"
-    if value not in PRIORITY_WEIGHTS:
-        raise InvalidOption(f"Option priority must be one of {', '.join(PRIORITY_WEIGHTS)}, not {raw[:40]!r}.")
-    return value
-
-
-async def _next_part(reader):
-    try:
-        return await reader.next()
-    except (ValueError, HttpProcessingError) as exc:
-        raise BadInput(f"The multipart body is malformed: {exc}.", code="bad_multipart") from None
-
-
-async def _read_field(part: BodyPartReader) -> str:
-    data = await part.read(decode=True)
-    if len(data) > 1024:
-        raise BadInput(f"Form field {part.name!r} is longer than 1024 bytes.")
-    return data.decode("utf-8", errors="replace").strip()
+__all__ = ["OPTION_FLAGS", "upload"]
 
 
 async def upload(request: web.Request) -> web.Response:
@@ -70,80 +45,53 @@ async def upload(request: web.Request) -> web.Response:
         raise BadInput("Send the file as multipart/form-data with a field named 'file'.",
                        code="missing_file")
     owner = request_owner(request)
-    request.app[UPLOAD_LIMITER].take(client_id(request, owner))
-    try:
-        reader = await request.multipart()
-    except ValueError as exc:
-        raise BadInput(f"The multipart body cannot be read: {exc}.", code="bad_multipart") from None
-    fields: dict[str, str] = {}
-    job_id = uuid.uuid4()
-    created = None
-    while (part := await _next_part(reader)) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file" and created is None:
-            options = {flag: parse_flag(flag, fields.get(flag, "")) for flag in OPTION_FLAGS}
-            created = await _ingest(request, part, job_id, fields, options, owner)
-        elif part.name in TEXT_FIELDS:
-            fields[part.name] = await _read_field(part)
-            if created is not None and part.name in ("smiles_column", "name_column", "priority"):
-                raise BadInput(f"Send {part.name} before the file field, so it applies while the file streams in.")
-        else:
-            await part.release()
-    if created is None:
-        raise BadInput("The form has no field named 'file'.", code="missing_file")
-    total, chunk_count = created
+    client = client_id(request, owner)
+    settings = request.app[SETTINGS]
+    with request.app[UPLOAD_SLOTS].hold(client):
+        request.app[UPLOAD_LIMITER].take(client)
+        job_id = uuid.uuid4()
+        spool = UploadSpool(job_id, settings.upload_spool_dir)
+        try:
+            form = await read_form(request, spool, FormLimits.from_settings(settings),
+                                   lambda filename, values: _splitter(settings, filename, values))
+            await _store(request.app, job_id, form, spool, owner)
+        finally:
+            spool.close()
+    total = spool.total
+    chunk_count = (total + settings.chunk_size - 1) // settings.chunk_size
     try:
         await asyncio.to_thread(enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
     except BROKER_ERRORS as exc:
         # The job and its chunks are committed: answering an error would invite a duplicate
         # upload. The workers' sweeper sends the messages of chunks nobody has touched.
         log.warning("job %s: chunk messages not sent (%s); the sweeper will send them", job_id, exc)
+    splitter = spool.splitter
     return web.json_response(
         {"job_id": str(job_id), "status": "processing", "total_molecules": total,
-         "message": f"Job queued: {total} molecules in {chunk_count} chunk{'' if chunk_count == 1 else 's'}."},
+         "message": f"Job queued: {total} molecules in {chunk_count} chunk{'' if chunk_count == 1 else 's'}.",
+         "format": splitter.format, "format_reason": splitter.format_reason},
         status=202,
     )
 
 
-async def _ingest(request: web.Request, part: BodyPartReader, job_id: uuid.UUID,
-                  fields: dict[str, str], options: dict, owner: str | None) -> tuple[int, int]:
-    settings = request.app[SETTINGS]
-    filename = (part.filename or "upload").strip()[:255] or "upload"
-    splitter = UploadSplitter(
-        filename,
-        smiles_column=fields.get("smiles_column") or "SMILES",
-        name_column=fields.get("name_column") or None,
-        limits=IngestLimits.from_settings(settings),
-    )
-    job_key = str(job_id)
-    total = 0
-    async with request.app[POOL].connection() as conn, conn.transaction():
-        await run(conn, q.insert_job(job_id, filename, {**options, **_columns(fields)}, owner,
-                                     parse_priority(fields.get("priority"))))
+def _splitter(settings, filename: str, values: dict) -> UploadSplitter:
+    return UploadSplitter(filename, smiles_column=values["smiles_column"] or "SMILES",
+                          name_column=values["name_column"] or None,
+                          limits=IngestLimits.from_settings(settings))
+
+
+async def _store(app: web.Application, job_id: uuid.UUID, form: UploadForm, spool: UploadSpool,
+                 owner: str | None) -> None:
+    """The job, its records, chunks and first event, in one transaction on a pooled connection."""
+    settings, splitter = app[SETTINGS], spool.splitter
+    options = {name: value for name, value in form.values.items() if name != "priority"}
+    options["format_reason"] = splitter.format_reason
+    async with app[UPLOAD_COMMITS], app[POOL].connection() as conn, conn.transaction():
+        await run(conn, q.insert_job(job_id, form.filename, options, owner, form.values["priority"]))
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
-            while piece := await part.read_chunk(PIECE):
-                # In a thread: one gzip piece may expand to megabytes of text to split and format.
-                count, rows = await asyncio.to_thread(_as_rows, partial(splitter.feed, piece), job_key)
-                await copy.write(rows)
-                total += count
-            count, rows = await asyncio.to_thread(_as_rows, splitter.finish, job_key)
-            await copy.write(rows)
-            total += count
+            await spool.copy_into(copy)
         await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,
-                                        splitter.bytes_in, total, settings.chunk_size))
+                                        splitter.bytes_in, spool.total, settings.chunk_size))
         await run(conn, q.append_event(job_id, 0))
-    chunk_count = (total + settings.chunk_size - 1) // settings.chunk_size
-    log.info("job %s accepted: %s, %d molecules", job_id, filename, total)
-    return total, chunk_count
-
-
-def _columns(fields: dict[str, str]) -> dict:
-    return {"smiles_column": fields.get("smiles_column") or "SMILES",
-            "name_column": fields.get("name_column") or None}
-
-
-def _as_rows(split, job_key: str) -> tuple[int, bytes]:
-    """The records `split()` returns (one piece's, or the file's last), as COPY rows."""
-    records = split()
-    return len(records), job_input_rows(job_key, records, MAX_NAME)
+    log.info("job %s accepted: %s, %s (%s), %d molecules", job_id, form.filename, splitter.format,
+             splitter.format_reason, spool.total)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
+from ingest_helpers import RDKIT_DATA, split_bytes
 
 from chemaudit.ingest.format_choice import decide_format
-from ingest_helpers import RDKIT_DATA, split_bytes
 
 ISSUE_CSV = b"SMILES,Name\nCCO,ethanol\nCCN,Reagent kit V3000\nCCC,propane\n"
 NCI_SDF = RDKIT_DATA / "NCI" / "first_200.props.sdf"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rdkit import Chem
-
 from ingest_helpers import make_limits, split_bytes
+from rdkit import Chem
 
 ASPIRIN = Chem.MolToMolBlock(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"))
 

@@ -5,6 +5,11 @@ jobs (whose rows and job row are never touched) keep writing throughout; a purge
 interrupted at any point and simply run again. A job's child rows go first, its job row last,
 so an interrupted purge never leaves orphans. While its rows are being deleted a job may show
 fewer results than it had: it is on its way out.
+
+Then the result cache is pruned: every result document no result row points at any more (those
+of the jobs just purged, and of engine versions no longer in use, which new jobs never point
+at) is deleted, span by span of ids. A document a worker is pointing a new row at right now is
+skipped, never waited for; the next purge takes it if it is still unused.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from uuid import UUID
 
 import psycopg
 
+from chemaudit.db import cache_queries as cq
 from chemaudit.db import results_queries as rq
 
 log = logging.getLogger("chemaudit.purge")
@@ -47,6 +53,20 @@ def purge_job(conn: psycopg.Connection, job_id: UUID, batch_size: int) -> bool:
     return _execute(conn, rq.delete_ended_job(job_id)).fetchone() is not None
 
 
+def prune_documents(conn: psycopg.Connection, span: int) -> int:
+    """Delete the result documents no row points at; returns how many."""
+    deleted, after = 0, 0
+    while True:
+        try:
+            last_id, count = _execute(conn, cq.delete_unused_docs(after, span)).fetchone()
+        except psycopg.errors.ForeignKeyViolation:
+            continue  # a worker pointed a row at one of them meanwhile: look at the span again
+        if last_id is None:
+            return deleted
+        deleted += count
+        after = last_id
+
+
 def run_purge(database_url: str, older_than_seconds: float, batch_size: int = 5000) -> int:
     """Delete every job that ended more than `older_than_seconds` ago; returns how many."""
     if older_than_seconds <= 0 or batch_size <= 0:
@@ -64,5 +84,7 @@ def run_purge(database_url: str, older_than_seconds: float, batch_size: int = 50
                 if purge_job(conn, job_id, batch_size):
                     deleted += 1
                     log.info("purged job %s", job_id)
-    log.info("purge: %d jobs older than %.0f s deleted", deleted, older_than_seconds)
+        documents = prune_documents(conn, batch_size)
+    log.info("purge: %d jobs older than %.0f s deleted, %d unused result documents", deleted,
+             older_than_seconds, documents)
     return deleted

@@ -2,10 +2,11 @@
 
 A broker message is a token, not an address: the worker claims whichever chunk the scheduling
 rule picks (chemaudit/db/scheduling_queries.py) and holds it under a lease that each batch
-commit renews. Each batch is one transaction: insert results (new rows only), advance the job
-under its row lock (completing it exactly once), renew the chunk's lease (done on the last
-batch), and append a progress event when one is due. A job that is no longer running makes the
-batch roll back, so nothing is written after a cancel.
+commit renews. Records whose result the cache already holds are not audited again
+(tasks/result_cache.py). Each batch is one transaction: store new result documents, insert
+result rows (new rows only), advance the job under its row lock (completing it exactly once),
+renew the chunk's lease (done on the last batch), and append a progress event when one is due.
+A job that is no longer running makes the batch roll back, so nothing is written after a cancel.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
 from chemaudit.db import results_queries as rq
 from chemaudit.db import scheduling_queries as sq
-from chemaudit.result_rows import rows_to_json
 from chemaudit.settings import Settings
 from tasks.metrics import CHUNK_SECONDS, MOLECULE_SECONDS, MOLECULES_AUDITED
 from tasks.progress_eta import job_eta
 from tasks.record_audit import FaultDrill, audit_isolated, audit_record
+from tasks.result_cache import ChunkCache, DocumentGone, Pending
 from tasks.watchdog import MoleculeWatchdog
 
 log = logging.getLogger("chemaudit.worker")
@@ -42,6 +43,7 @@ class ChunkOutcome:
     job_id: UUID | None = None
     chunk_no: int | None = None  # None: no chunk was claimable (the token was surplus)
     audited: int = 0
+    reused: int = 0  # results taken from the cache (or from a repeat earlier in the chunk)
     stored: int = 0
     stopped: bool = False  # the job stopped running (cancelled, failed) before the chunk ended
 
@@ -136,39 +138,60 @@ class ChunkRunner:
     def _run_claimed(self, claim: dict) -> ChunkOutcome:
         job_id, chunk_no, records = claim["job_id"], claim["chunk_no"], claim["records"]
         outcome = ChunkOutcome(job_id=job_id, chunk_no=chunk_no)
-        options = _options(self.settings, claim["options"] or {})
+        stored = claim["options"] or {}
+        options = _options(self.settings, stored)
+        cache = ChunkCache(str(job_id), options, reuse=stored.get("reuse", True) is not False)
         # An earlier claim of this chunk ran out without being released: its worker died or hung,
         # possibly on one of these records, so each one now runs in its own child process.
         isolated = bool(claim["resumed"])
         if isolated and records:
             log.warning("chunk %s/%s claim %d: auditing %d records in isolation",
                         job_id, chunk_no, claim["attempts"], len(records))
-        batch: list[dict] = []
-        last_commit = time.monotonic()
-        for position, record in enumerate(records):
-            batch.append(self._audit(str(job_id), record, options, isolated))
-            outcome.audited += 1
-            is_last = position == len(records) - 1
-            if is_last or time.monotonic() - last_commit >= self.settings.commit_interval:
-                if not self.commit_batch(job_id, chunk_no, batch, chunk_done=is_last, outcome=outcome):
-                    outcome.stopped = True
-                    return outcome
-                batch = []
-                last_commit = time.monotonic()
-        if not records:
-            self.commit_batch(job_id, chunk_no, [], chunk_done=True, outcome=outcome)
-        return outcome
+        while True:
+            batch, records = self._next_batch(cache, records, options, isolated, outcome)
+            if not self.commit_batch(job_id, chunk_no, batch, chunk_done=not records, outcome=outcome,
+                                     cache=cache):
+                outcome.stopped = True
+                return outcome
+            if not records:
+                return outcome
 
-    def commit_batch(self, job_id: UUID, chunk_no: int, rows: list[dict], *, chunk_done: bool,
-                     outcome: ChunkOutcome) -> bool:
+    def _next_batch(self, cache: ChunkCache, records: list[dict], options: AuditOptions, isolated: bool,
+                    outcome: ChunkOutcome) -> tuple[list[Pending], list[dict]]:
+        """One batch: the records with a known result, then audits until the commit interval has
+        passed; returns the batch and the records left for later batches."""
+        if cache.reuse and records:
+            with self.pool.connection() as conn:
+                cache.look_up(conn, records)
+        batch: list[Pending] = []
+        started = time.monotonic()
+        ordered = cache.first_the_reusable(records)
+        for position, record in enumerate(ordered):
+            pending = cache.reused(record)
+            if pending is None:
+                pending = cache.audited_result(record, self._audit(cache.job_id, record, options, isolated))
+                outcome.audited += 1
+            else:
+                outcome.reused += 1
+            batch.append(pending)
+            if time.monotonic() - started >= self.settings.commit_interval:
+                return batch, ordered[position + 1:]
+        return batch, []
+
+    def commit_batch(self, job_id: UUID, chunk_no: int, batch: list[Pending], *, chunk_done: bool,
+                     outcome: ChunkOutcome, cache: ChunkCache) -> bool:
         """Store one batch; False when the job is no longer running (nothing was written)."""
         running = False
         with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            inserted, errors = 0, 0
-            if rows:
-                counts = _run(cur, q.insert_results(rows_to_json(rows))).fetchone()
-                inserted, errors = counts["inserted"], counts["errors"]
-            job = _run(cur, q.advance_job(job_id, inserted, errors)).fetchone()
+            inserted, errors, reused = 0, 0, 0
+            if batch:
+                rows_json, reused_idx = cache.store(cur, batch)
+                counts = _run(cur, q.insert_results(rows_json, reused_idx)).fetchone()
+                if counts["missing"]:
+                    raise DocumentGone(f"{counts['missing']} stored results were deleted while in use;"
+                                       " the chunk is audited again")
+                inserted, errors, reused = counts["inserted"], counts["errors"], counts["reused"]
+            job = _run(cur, q.advance_job(job_id, inserted, errors, reused)).fetchone()
             if job is None:
                 raise psycopg.Rollback()  # swallowed by the transaction block: nothing is kept
             if job["status"] == "complete":
@@ -179,6 +202,8 @@ class ChunkRunner:
                 self.append_event(cur, job_id, job)
             outcome.stored += inserted
             running = True
+        if running:
+            cache.committed()
         return running
 
     @staticmethod

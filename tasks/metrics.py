@@ -16,3 +16,9 @@ MOLECULE_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5, 30))
 MOLECULES_AUDITED = Counter("chemaudit_molecules_audited_total", "Molecules audited by workers",
                             ["status"])
+# A hit is a record whose result was taken from the cache (or from a repeat of it earlier in the
+# same chunk) instead of being audited; a miss, one audited after the cache had no result for it.
+# Records of reuse=false jobs are neither.
+RESULT_CACHE_HITS = Counter("chemaudit_result_cache_hits", "Records whose stored result was reused")
+RESULT_CACHE_MISSES = Counter("chemaudit_result_cache_misses",
+                              "Records audited because the result cache had no result for them")

@@ -26,6 +26,7 @@ from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.result_rows import error_row, to_row
 
 CRASHED = "The toolkit crashed on this record (it was audited in isolation after a worker crash)."
+TRANSIENT = "transient"  # key of a row whose result must not be stored for reuse
 TIMED_OUT = "Auditing this record took longer than the {budget:g} s budget; it was stopped."
 
 _children = multiprocessing.get_context("forkserver")
@@ -47,16 +48,23 @@ class FaultDrill:
                 time.sleep(3600)
 
 
+def shown_smiles(record: dict, canonical_smiles: str | None) -> str:
+    """The `smiles` a record's row shows: its own text for a SMILES input, else the canonical
+    SMILES of its result; nothing for a record the splitter could not read."""
+    if record["error"]:
+        return ""
+    if record["kind"] == "smiles":
+        return record["text"]
+    return canonical_smiles or ""
+
+
 def audit_record(job_id: str, record: dict, options: AuditOptions, drill: FaultDrill) -> dict:
     """The results row of one record, audited in this process."""
     if record["error"]:
         return error_row(job_id, record["idx"], record["name"], "", record["error"])
     drill.apply(record["text"])
     result = audit(record["text"], record["kind"], options)
-    if record["kind"] == "smiles":
-        shown = record["text"]
-    else:
-        shown = (result.get("validation") or {}).get("canonical_smiles") or ""
+    shown = shown_smiles(record, (result.get("validation") or {}).get("canonical_smiles"))
     return to_row(job_id, record["idx"], record["name"], shown, result)
 
 
@@ -126,4 +134,6 @@ def audit_isolated(job_id: str, record: dict, options: AuditOptions, drill: Faul
 
 def _failed(job_id: str, record: dict, message: str) -> dict:
     shown = record["text"] if record["kind"] == "smiles" else ""
-    return error_row(job_id, record["idx"], record["name"], shown[:10_000], message)
+    row = error_row(job_id, record["idx"], record["name"], shown[:10_000], message)
+    row[TRANSIENT] = True  # a crash or an overrun says nothing lasting about the input: never reused
+    return row

@@ -125,45 +125,53 @@ def pending_inputs(job_id: UUID, start_idx: int, end_idx: int) -> Query:
     return Query(
         "SELECT i.idx, i.name, i.kind, i.text, i.error FROM job_inputs i"
         " WHERE i.job_id = %(id)s AND i.idx >= %(lo)s AND i.idx < %(hi)s"
-        "   AND NOT EXISTS (SELECT 1 FROM results r WHERE r.job_id = i.job_id AND r.idx = i.idx)"
+        "   AND NOT EXISTS (SELECT 1 FROM result_rows r WHERE r.job_id = i.job_id AND r.idx = i.idx)"
         " ORDER BY i.idx",
         {"id": job_id, "lo": start_idx, "hi": end_idx},
     )
 
 
-RESULT_COLUMNS = (
-    "job_id", "idx", "name", "smiles", "status", "error", "score", "canonical_smiles", "inchikey",
-    "qed", "sa_score", "ml_score", "lipinski_passed", "issue_count", "alert_count",
-    "failed_checks", "alert_catalogs", "detail",
+# The columns of a result row that come from its document (the rest is per record).
+DOC_COLUMNS = (
+    "status", "error", "score", "canonical_smiles", "inchikey", "qed", "sa_score", "ml_score",
+    "lipinski_passed", "issue_count", "alert_count", "failed_checks", "alert_catalogs",
 )
 
 
-def insert_results(rows_json: str) -> Query:
-    """Insert result rows given as one JSON array; existing (job_id, idx) rows are kept as they are.
+def insert_results(rows_json: str, reused_idx: list[int]) -> Query:
+    """Insert result rows given as one JSON array of {job_id, idx, name, smiles, doc_id}; the
+    other columns are copied from each row's document. Existing (job_id, idx) rows are kept.
 
-    Returns how many rows were new and how many of those were errors, so counters move only
-    for genuinely new results (a redelivered chunk counts nothing twice). The array is read as
-    jsonb: parsed once, `detail` is then taken as it is; through `json` each row's detail was
-    parsed a second time, which cost 40% more PostgreSQL CPU per result (bench/bench_writes.py).
+    Returns how many rows were new, how many of those are errors and how many of those were
+    reused (their idx in `reused_idx`), so counters move only for genuinely new results (a
+    redelivered chunk counts nothing twice); and `missing`, rows whose document does not exist
+    (a purge removed it after the worker found it): the caller must not commit then.
     """
-    cols = ", ".join(RESULT_COLUMNS)
+    doc_cols = ", ".join(f"d.{c}" for c in DOC_COLUMNS)
     return Query(
-        f"WITH ins AS (INSERT INTO results ({cols})"
-        f"  SELECT {cols} FROM jsonb_populate_recordset(NULL::results, %(rows)s::jsonb)"
-        "  ON CONFLICT (job_id, idx) DO NOTHING RETURNING status)"
-        " SELECT count(*) AS inserted, count(*) FILTER (WHERE status = 'error') AS errors FROM ins",
-        {"rows": rows_json},
+        "WITH src AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)"
+        "  AS s(job_id uuid, idx integer, name text, smiles text, doc_id bigint)),"
+        " joined AS (SELECT s.job_id, s.idx, s.name, s.smiles, s.doc_id, " + doc_cols +
+        "  FROM src s JOIN result_docs d ON d.id = s.doc_id),"
+        " ins AS (INSERT INTO result_rows (job_id, idx, name, smiles, doc_id, " + ", ".join(DOC_COLUMNS) + ")"
+        "  SELECT * FROM joined ON CONFLICT (job_id, idx) DO NOTHING RETURNING idx, status)"
+        " SELECT count(*) AS inserted, count(*) FILTER (WHERE status = 'error') AS errors,"
+        "  count(*) FILTER (WHERE idx = ANY(%(reused)s::integer[])) AS reused,"
+        "  (SELECT count(*) FROM src) - (SELECT count(*) FROM joined) AS missing"
+        " FROM ins",
+        {"rows": rows_json, "reused": reused_idx},
     )
 
 
-def advance_job(job_id: UUID, inserted: int, errors: int) -> Query:
-    """Add newly stored results to a running job, completing it when the count is reached.
+def advance_job(job_id: UUID, inserted: int, errors: int, reused: int = 0) -> Query:
+    """Add newly stored results (`reused` of them from the cache) to a running job, completing
+    it when the count is reached.
 
     The UPDATE takes the job row lock, so exactly one transaction moves the job to complete.
     No row means the job is no longer running (cancelled, failed): the caller rolls back.
     """
     return Query(
-        "UPDATE jobs SET processed = processed + %(n)s, errors = errors + %(e)s,"
+        "UPDATE jobs SET processed = processed + %(n)s, errors = errors + %(e)s, reused = reused + %(r)s,"
         "  started_at = coalesce(started_at, now()),"
         "  status = CASE WHEN processed + %(n)s >= total THEN 'complete' ELSE status END,"
         "  finished_at = CASE WHEN processed + %(n)s >= total THEN now() ELSE finished_at END"
@@ -171,7 +179,7 @@ def advance_job(job_id: UUID, inserted: int, errors: int) -> Query:
         " RETURNING status, processed, total, last_event_at, started_at,"
         "  extract(epoch FROM now() - coalesce(last_event_at, '-infinity')) AS since_event,"
         "  extract(epoch FROM now() - coalesce(started_at, now())) AS running_for",
-        {"id": job_id, "n": inserted, "e": errors},
+        {"id": job_id, "n": inserted, "e": errors, "r": reused},
     )
 
 

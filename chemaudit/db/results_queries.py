@@ -182,7 +182,7 @@ dups AS (
   FROM (SELECT count(*) AS n FROM r WHERE inchikey IS NOT NULL GROUP BY inchikey HAVING count(*) > 1) x),
 timing AS (
   SELECT extract(epoch FROM coalesce(finished_at, now()) - coalesce(started_at, created_at))::float8
-    AS seconds
+    AS seconds, reused
   FROM jobs WHERE id = %(id)s)
 SELECT jsonb_build_object(
   'total', base.total, 'successful', base.successful, 'errors', base.errors,
@@ -195,7 +195,8 @@ SELECT jsonb_build_object(
   'duplicates', jsonb_build_object('groups', dups.groups, 'molecules', dups.molecules),
   'processing_time_seconds', round(timing.seconds::numeric, 3)::float8,
   'molecules_per_second',
-    CASE WHEN timing.seconds > 0 THEN round((base.total / timing.seconds)::numeric, 1)::float8 END)
+    CASE WHEN timing.seconds > 0 THEN round((base.total / timing.seconds)::numeric, 1)::float8 END,
+  'reused', timing.reused)
 FROM base, checks, alerts, dups, timing
 """
 
@@ -207,7 +208,8 @@ def statistics(job_id: UUID) -> Query:
     alert_summary counts molecules flagged by each catalog, issue_summary molecules failing
     each check; duplicates are InChIKeys shared by several molecules (groups, and molecules in
     them); processing time runs from the first stored result (else the upload) to the end
-    (or now, while the job runs). No row when the job does not exist.
+    (or now, while the job runs); reused counts results taken from the result cache instead of
+    audited. No row when the job does not exist.
     """
     return Query(f"SELECT ({_STATISTICS.strip()}) AS statistics FROM jobs WHERE id = %(id)s",
                  {"id": job_id})
@@ -265,7 +267,8 @@ def job_history(limit: int, status: str | None = None, since: datetime | None = 
 # Retention -------------------------------------------------------------------------------------
 
 # The tables holding a job's rows, each with the rest of its primary key (deleted in batches).
-CHILD_TABLES = {"results": "idx", "job_inputs": "idx", "job_events": "seq", "chunks": "chunk_no"}
+# Their result documents stay: shared with other jobs, they are pruned apart (cache_queries).
+CHILD_TABLES = {"result_rows": "idx", "job_inputs": "idx", "job_events": "seq", "chunks": "chunk_no"}
 
 
 def purge_candidates(older_than_seconds: float, limit: int) -> Query:

@@ -10,8 +10,10 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     Table,
@@ -44,6 +46,25 @@ def _now() -> Column:
     return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
+def _result_columns() -> list[Column]:
+    """The columns derived from an audit result, kept on both result_docs and result_rows."""
+    return [
+        Column("status", Text, nullable=False),
+        Column("error", Text, nullable=True),
+        Column("score", SmallInteger, nullable=True),
+        Column("canonical_smiles", Text, nullable=True),
+        Column("inchikey", Text, nullable=True),
+        Column("qed", Float, nullable=True),
+        Column("sa_score", Float, nullable=True),
+        Column("ml_score", Float, nullable=True),
+        Column("lipinski_passed", Boolean, nullable=True),
+        Column("issue_count", SmallInteger, nullable=False, server_default="0"),
+        Column("alert_count", SmallInteger, nullable=False, server_default="0"),
+        Column("failed_checks", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+        Column("alert_catalogs", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    ]
+
+
 jobs = Table(
     "jobs",
     metadata,
@@ -66,6 +87,7 @@ jobs = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
     Column("error_message", Text, nullable=True),
     Column("statistics", JSONB, nullable=True),
+    Column("reused", Integer, nullable=False, server_default="0"),  # results taken from the cache
     Column("priority", Text, nullable=False, server_default="normal"),
     Column("sched_pass", Float, nullable=True),  # stride-scheduling pass within the owner's jobs
     Column("last_claim_at", DateTime(timezone=True), nullable=True),
@@ -108,31 +130,41 @@ chunks = Table(
     Index("ix_chunks_leased", "job_id", postgresql_where=text("NOT done AND lease_until IS NOT NULL")),
 )
 
-results = Table(
-    "results",
+# One row per distinct result document (the audit of one input under one engine version and one
+# set of options), shared by every result row that has that result. `cache_key` is NULL for a
+# result that must never be reused (a crash, a timeout, a reuse=false job's own copy, a row
+# written through the `results` view); `engine_version` is NULL for rows migrated from 0006.
+result_docs = Table(
+    "result_docs",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("cache_key", LargeBinary, nullable=True, unique=True),
+    Column("engine_version", Text, nullable=True),
+    *_result_columns(),
+    Column("detail", JSONB, nullable=False),
+    _now(),
+    CheckConstraint("status IN ('success', 'error')", name="status"),
+    comment="Each distinct audit result once (cache_key: engine version, options, input).",
+)
+
+# One row per molecule of a job: the per-record fields, a copy of the filterable columns (so
+# filters and sorts stay on one table and its indexes) and the document holding the detail.
+# The view `results` (migration 0007) joins the two and is what every reader uses.
+result_rows = Table(
+    "result_rows",
     metadata,
     Column("job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
     Column("idx", Integer, primary_key=True),
     Column("name", Text, nullable=False),
     Column("smiles", Text, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("error", Text, nullable=True),
-    Column("score", SmallInteger, nullable=True),
-    Column("canonical_smiles", Text, nullable=True),
-    Column("inchikey", Text, nullable=True),
-    Column("qed", Float, nullable=True),
-    Column("sa_score", Float, nullable=True),
-    Column("ml_score", Float, nullable=True),
-    Column("lipinski_passed", Boolean, nullable=True),
-    Column("issue_count", SmallInteger, nullable=False, server_default="0"),
-    Column("alert_count", SmallInteger, nullable=False, server_default="0"),
-    Column("failed_checks", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
-    Column("alert_catalogs", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
-    Column("detail", JSONB, nullable=False),
+    *_result_columns(),
+    Column("doc_id", BigInteger, ForeignKey("result_docs.id"), nullable=False),
     _now(),
     CheckConstraint("status IN ('success', 'error')", name="status"),
     Index(None, "job_id", "score"),
     Index(None, "job_id", "status", "idx"),
+    Index(None, "doc_id"),
+    comment="One row per molecule of a job; doc_id is its result document.",
 )
 
 job_events = Table(

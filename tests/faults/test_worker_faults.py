@@ -83,7 +83,7 @@ async def test_infrastructure_failure_ends_the_job_failed(make_cluster, tmp_path
     with psycopg.connect(fresh_database, autocommit=True) as conn:
         conn.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
                      " $$ BEGIN RAISE EXCEPTION 'simulated storage failure'; END $$")
-        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION refuse()")
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON result_rows FOR EACH ROW EXECUTE FUNCTION refuse()")
     cluster = make_cluster().start_web().start_workers(1)
     job_id = (await client.upload(cluster.base, write_csv(tmp_path / "nci.csv", 100)))["job_id"]
     messages, _ = await client.follow(cluster.ws_base, job_id, timeout=120)

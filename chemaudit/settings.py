@@ -78,6 +78,18 @@ class Settings:
 
     log_json: bool = False
 
+    # Budgets of exports and /validate, per web node, and the proxies whose forwarding headers
+    # are believed (docs/operations.md, "Request budgets").
+    max_concurrent_exports: int = 8  # exports streaming at once, one database connection each; beyond it 503
+    max_exports_per_client: int = 2  # per API key (else per address); beyond it 429
+    export_stall_timeout: float = 30.0  # seconds a write may make no progress before the export is cut off
+    validate_rate_per_minute: int = 60  # /validate calls per API key (else per address); 429 above
+    validate_processes: int = 2  # processes that audit /validate molecules
+    validate_max_waiting: int = 8  # /validate calls waiting for a process; beyond it 503
+    validate_timeout: float = 10.0  # seconds one /validate audit may take; past it 422, the process is replaced
+    busy_retry_after: int = 5  # the Retry-After of those 429 and 503 answers, in seconds
+    trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For or Forwarded is read; empty: none
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
         """Build settings from CHEMAUDIT_* variables; explicit overrides win."""

@@ -16,6 +16,7 @@ from service.db import POOL_SIZE, make_pool
 from service.hub import Hub
 from service.loop_lag import loop_lag_context
 from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, UPLOAD_LIMITER, UPLOAD_SLOTS
+from service.forwarded import client_address_middlewares
 from service.listener import ProgressListener
 from service.middleware import errors_middleware
 from service.progress_source import latest_message
@@ -86,7 +87,8 @@ async def _listener(app: web.Application):
 
 def create_app(settings: Settings) -> web.Application:
     log.info(check_key_settings(settings))  # refuses an empty or malformed key list
-    app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[errors_middleware, *client_address_middlewares(settings.trusted_proxies)],
+                          client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)
     app[UPLOAD_SLOTS] = UploadSlots(settings.max_concurrent_uploads, settings.max_uploads_per_client,

@@ -78,6 +78,10 @@ UPLOAD_FORM = {
         "include_chembl_alerts": {"type": "string", "enum": ["true", "false"]},
         "include_standardization": {"type": "string", "enum": ["true", "false"]},
         "priority": {"type": "string", "enum": ["low", "normal", "high"], "description": "Default `normal`."},
+        "reuse": {"type": "string", "enum": ["true", "false"],
+                  "description": "Default true: a record whose result is stored already (same input, "
+                                 "options and engine version) takes it instead of being audited again. "
+                                 "false audits every record afresh."},
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
                  "description": "SDF (.sdf .sd .mol), SMILES (.smi .smiles .txt), CSV or TSV; "
                                 "optionally gzip-compressed (.gz)."},
@@ -152,6 +156,7 @@ STATISTICS = _object(["total", "successful", "errors"], {
     "duplicates": _object(["groups", "molecules"], {"groups": INT0, "molecules": INT0}),
     "processing_time_seconds": NUMBER_OR_NULL,
     "molecules_per_second": NUMBER_OR_NULL,
+    "reused": {**INT0, "description": "Results taken from the result cache instead of audited again."},
 })
 
 RESULTS_PAGE = {"allOf": [ref("ProgressMessage"), _object(

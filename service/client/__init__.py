@@ -52,6 +52,8 @@ def _upload_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--standardize", action="store_true", help="run the ChEMBL structure pipeline")
     parser.add_argument("--priority", choices=tuple(PRIORITY_WEIGHTS), default=None,
                         help="the job's weight within your share of the workers (server only; default normal)")
+    parser.add_argument("--no-reuse", dest="no_reuse", action="store_true",
+                        help="audit every record afresh instead of reusing stored results (server only)")
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:

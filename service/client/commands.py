@@ -55,6 +55,8 @@ def upload_fields(args) -> dict[str, str]:
             fields[field] = "true"
     if getattr(args, "priority", None):
         fields["priority"] = args.priority
+    if getattr(args, "no_reuse", False):
+        fields["reuse"] = "false"
     return fields
 
 

@@ -21,6 +21,7 @@ def test_upload_flags_become_the_servers_form_fields():
     fields = upload_fields(args)
     assert fields == {"smiles_column": "smi", "name_column": "id", **{flag: "true" for flag in OPTION_FLAGS}}
     assert upload_fields(parser().parse_args(["submit", "f.sdf"])) == {}
+    assert upload_fields(parser().parse_args(["submit", "f.sdf", "--no-reuse"])) == {"reuse": "false"}
 
 
 def test_filters_are_sent_only_when_given():

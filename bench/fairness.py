@@ -21,7 +21,7 @@ import time
 import aiohttp
 
 from bench.common import Row, say, verdict, write_smiles
-from bench.fair_mix import OwnerJob, WorkerNode, job_rates, run_mix
+from bench.fair_mix import FRESH, OwnerJob, WorkerNode, job_rates, run_mix
 from bench.harness import Server, cancel, follow, upload
 
 KEYS = [f"bench-owner-{n}" for n in range(4)]
@@ -32,7 +32,7 @@ CHUNK_SIZE = 200  # the default, which the servers here keep
 async def _timed_job(server: Server, path, key: str, timeout: float) -> float:
     async with aiohttp.ClientSession(headers={"X-API-Key": key}) as session:
         started = time.perf_counter()
-        job = await upload(session, server.base, path)
+        job = await upload(session, server.base, path, fields=FRESH)
         await follow(session, server.ws_base, job.job_id, timeout)
         return time.perf_counter() - started
 
@@ -40,7 +40,7 @@ async def _timed_job(server: Server, path, key: str, timeout: float) -> float:
 async def _small_behind_big(server: Server, big_path, small_path, timeout: float) -> dict:
     solo = statistics.median([await _timed_job(server, small_path, KEYS[1], timeout) for _ in range(3)])
     async with aiohttp.ClientSession(headers={"X-API-Key": KEYS[0]}) as session:
-        big = await upload(session, server.base, big_path)
+        big = await upload(session, server.base, big_path, fields=FRESH)
         follower = asyncio.create_task(follow(session, server.ws_base, big.job_id, timeout))
         await asyncio.sleep(5)
         behind = []

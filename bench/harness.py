@@ -258,12 +258,14 @@ class Upload:
 
 
 async def upload(session, base: str, path: Path, *, filename: str | None = None,
-                 timeout: float = 900) -> Upload:
+                 timeout: float = 900, fields: dict[str, str] | None = None) -> Upload:
     import aiohttp
 
     started_wall, started = time.time(), time.perf_counter()
     with path.open("rb") as handle:
         form = aiohttp.FormData()
+        for name, value in (fields or {}).items():
+            form.add_field(name, value)
         form.add_field("file", handle, filename=filename or path.name,
                        content_type="application/octet-stream")
         async with session.post(f"{base}/api/v1/batch/upload", data=form,

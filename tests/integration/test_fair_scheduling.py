@@ -1,7 +1,8 @@
 """Fair scheduling end to end: real PostgreSQL, real broker, real worker threads in-process.
 
 With a FIFO queue a job waits behind every chunk uploaded before it; here a small job uploaded
-behind a big one is served within about one chunk, and the big one still finishes.
+behind a big one is served within about one chunk, and the big one still finishes. The jobs share
+molecules, so they audit afresh (reuse=false): the result cache would otherwise blur the shares.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ async def client(settings, aiohttp_client):
 
 async def test_a_small_job_overtakes_a_big_one_uploaded_before_it(client, start_worker, tmp_path, database_url):
     start_worker(threads=2)
-    big = (await upload(client, write_csv(tmp_path / "big.csv", 2_000)))["job_id"]  # 40 chunks of 50
+    big = (await upload(client, write_csv(tmp_path / "big.csv", 2_000), reuse="false"))["job_id"]  # 40 chunks of 50
     await wait_for_status(client, big, lambda s: s["processed"] > 0)
-    small = (await upload(client, write_csv(tmp_path / "small.csv", 50)))["job_id"]
+    small = (await upload(client, write_csv(tmp_path / "small.csv", 50), reuse="false"))["job_id"]
     await wait_for_status(client, small, lambda s: s["status"] == "complete")
     at_small_end = await (await client.get(f"/api/v1/batch/{big}/status")).json()
     # FIFO would finish all 2,000 first; a fair claim serves the small job after a chunk or two.
@@ -37,11 +38,11 @@ async def test_a_small_job_overtakes_a_big_one_uploaded_before_it(client, start_
 
 async def test_a_big_job_is_not_starved_by_small_jobs_that_keep_arriving(client, start_worker, tmp_path, database_url):
     start_worker(threads=2)
-    big = (await upload(client, write_csv(tmp_path / "big.csv", 600)))["job_id"]
+    big = (await upload(client, write_csv(tmp_path / "big.csv", 600), reuse="false"))["job_id"]
     smalls = []
     progress_seen = []
     for n in range(12):
-        smalls.append((await upload(client, write_csv(tmp_path / f"small{n}.csv", 50)))["job_id"])
+        smalls.append((await upload(client, write_csv(tmp_path / f"small{n}.csv", 50), reuse="false"))["job_id"])
         progress_seen.append((await (await client.get(f"/api/v1/batch/{big}/status")).json())["processed"])
         await asyncio.sleep(0.25)
     final = await wait_for_status(client, big, lambda s: s["status"] == "complete", timeout=180)
@@ -54,8 +55,8 @@ async def test_a_big_job_is_not_starved_by_small_jobs_that_keep_arriving(client,
 
 
 async def test_a_high_priority_job_outpaces_a_normal_one_of_the_same_owner(client, start_worker, tmp_path):
-    normal = (await upload(client, write_csv(tmp_path / "normal.csv", 1_000)))["job_id"]
-    high = (await upload(client, write_csv(tmp_path / "high.csv", 1_000), priority="high"))["job_id"]
+    normal = (await upload(client, write_csv(tmp_path / "normal.csv", 1_000), reuse="false"))["job_id"]
+    high = (await upload(client, write_csv(tmp_path / "high.csv", 1_000), priority="high", reuse="false"))["job_id"]
     start_worker(threads=1)  # both are queued before any worker runs: the rule alone decides
     await wait_for_status(client, high, lambda s: s["status"] == "complete", timeout=120)
     at_high_end = await (await client.get(f"/api/v1/batch/{normal}/status")).json()

@@ -1,6 +1,6 @@
 """Run the benchmarks and print one table.
 
-    python -m bench                      # all eight, default sizes (about 5 minutes on 2 cores)
+    python -m bench                      # all nine, default sizes (about 5 minutes on 2 cores)
     python -m bench pipeline scaling     # some of them
     python -m bench --full               # scaling up to 100,000 molecules
     CHEMAUDIT_CHUNK_SIZE=500 python -m bench pipeline   # any CHEMAUDIT_* setting reaches the server
@@ -30,6 +30,7 @@ BENCHMARKS = {
     "dbcost": "bench.dbcost",
     "fairness": "bench.fairness",
     "isolation": "bench.isolation",
+    "reuse": "bench.reuse",
 }
 
 
@@ -40,7 +41,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
     parser.add_argument("--full", action="store_true", help="scaling: 1k / 10k / 100k instead of 1k / 10k / 30k")
     parser.add_argument("--molecules", type=int, default=20_000,
-                        help="pipeline: molecules (>= 20,000 for the target)")
+                        help="pipeline, reuse: molecules (>= 20,000 for the targets)")
     parser.add_argument("--sizes", type=str, default=None, help="scaling: comma-separated job sizes")
     parser.add_argument("--upload-molecules", type=int, default=1_000_000, help="upload: molecules in the big file")
     parser.add_argument("--clients", type=int, default=1000, help="progress: WebSocket clients")

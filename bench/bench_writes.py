@@ -6,8 +6,9 @@ On a fresh, migrated database of CHEMAUDIT_BENCH_DATABASE_URL (dropped at the en
   1. COPY of the upload's records into job_inputs: as the upload handler does it (one write of
      preformatted rows per piece), a write_row per record, and that with the foreign key to jobs
      that migration 0005 dropped;
-  2. result batches (50 rows) as the worker inserts them (lz4 since 0005, where the server has
-     it), with pglz as before 0005, and through COPY into a staging table;
+  2. result batches (50 rows) as the worker stores them: new documents (lz4 since 0005, where
+     the server has it) and rows pointing at them, rows reusing stored documents, and pglz as
+     before 0005;
   3. chunk messages one transaction each (the broker's enqueue) and in bulk (enqueue_chunks).
 Prints wall time, the PostgreSQL backend's CPU time (from /proc) and this process's CPU time.
 """
@@ -22,7 +23,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.rows import dict_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
@@ -89,52 +90,39 @@ def inputs(url: str, count: int) -> None:
 # 2. Result rows ----------------------------------------------------------------------------------
 
 def results(url: str, count: int) -> None:
-    from chemaudit.chemistry import audit, warm_up
-    from chemaudit.result_rows import rows_to_json, to_row
+    from chemaudit.chemistry import AuditOptions, audit, warm_up
+    from chemaudit.result_rows import to_row
+    from tasks.result_cache import ChunkCache
 
     warm_up()
-    audited = [(smi, name, audit(smi, "smiles")) for smi, name in
-               (text.split("\t") for text in smiles_lines(count))]
+    records = [{"idx": i, "name": name, "kind": "smiles", "text": smi, "error": None}
+               for i, (smi, name) in enumerate(text.split("\t") for text in smiles_lines(count))]
+    audited = [(record, audit(record["text"], "smiles")) for record in records]
+    print(f"2. results of {count:,} molecules, batches of {BATCH} as the worker commits them"
+          " (documents, then rows pointing at them):")
 
-    def rows(job_id):
-        return [to_row(str(job_id), i, name, smi, result) for i, (smi, name, result) in enumerate(audited)]
-
-    started = time.process_time()
-    made = rows(uuid.uuid4())
-    to_rows = time.process_time() - started
-    started = time.process_time()
-    text = rows_to_json(made)
-    to_json = time.process_time() - started
-    print(f"2. results: to_row {1000 * to_rows / count:.3f} ms/molecule, rows_to_json {1000 * to_json / count:.3f} "
-          f"ms/molecule, {len(text) / count:,.0f} bytes of JSON per molecule; batches of {BATCH}:")
-
-    def as_now(conn, job_id):
-        batch = rows(job_id)
+    def store(conn, job_id, version: str, reuse: bool) -> None:
+        cache = ChunkCache(str(job_id), AuditOptions(), reuse=True, version=version)
         for k in range(0, count, BATCH):
-            with conn.transaction():
-                query = q.insert_results(rows_to_json(batch[k:k + BATCH]))
-                conn.execute(query.sql, query.params).fetchone()
+            part = audited[k:k + BATCH]
+            if reuse:
+                cache.look_up(conn, [record for record, _ in part])
+                batch = [cache.reused(record) for record, _ in part]
+            else:
+                batch = [cache.audited_result(record, to_row(str(job_id), record["idx"], record["name"],
+                                                             record["text"], result))
+                         for record, result in part]
+            with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+                rows_json, reused = cache.store(cur, batch)
+                query = q.insert_results(rows_json, reused)
+                cur.execute(query.sql, query.params).fetchone()
+            cache.committed()
 
-    columns = ", ".join(q.RESULT_COLUMNS)
-
-    def staged(conn, job_id):
-        batch = rows(job_id)
-        for k in range(0, count, BATCH):
-            with conn.transaction():
-                conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage (LIKE results INCLUDING DEFAULTS)"
-                             " ON COMMIT DELETE ROWS")
-                with conn.cursor().copy(f"COPY stage ({columns}) FROM STDIN") as cp:
-                    for row in batch[k:k + BATCH]:
-                        cp.write_row([Jsonb(row[c]) if c == "detail" else row[c] for c in q.RESULT_COLUMNS])
-                conn.execute(f"WITH ins AS (INSERT INTO results ({columns}) SELECT {columns} FROM stage"
-                             " ON CONFLICT (job_id, idx) DO NOTHING RETURNING status) SELECT count(*) FROM ins"
-                             ).fetchone()
-
-    for label, insert, ddl in (
-        ("now (jsonb_populate_recordset, lz4 if available)", as_now, None),
-        ("COPY into a staging table + INSERT", staged, None),
-        ("now, detail with pglz (before 0005)", as_now,
-         "ALTER TABLE results ALTER COLUMN detail SET COMPRESSION pglz"),
+    for label, version, reuse, ddl in (
+        ("fresh: new documents (lz4 if available) + rows", "bench-lz4", False, None),
+        ("reused: rows pointing at stored documents", "bench-lz4", True, None),
+        ("fresh, detail with pglz (before 0005)", "bench-pglz", False,
+         "ALTER TABLE result_docs ALTER COLUMN detail SET COMPRESSION pglz"),
     ):
         with psycopg.connect(url) as conn:
             if ddl:
@@ -147,9 +135,10 @@ def results(url: str, count: int) -> None:
             pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
             conn.commit()
             backend, wall, client = cpu_seconds(pid), time.perf_counter(), time.process_time()
-            insert(conn, job_id)
+            store(conn, job_id, version, reuse)
             measured = time.perf_counter() - wall, cpu_seconds(pid) - backend, time.process_time() - client
-            size = conn.execute("SELECT avg(pg_column_size(detail)) FROM results WHERE job_id = %s",
+            size = conn.execute("SELECT avg(pg_column_size(d.detail)) FROM result_rows r"
+                                " JOIN result_docs d ON d.id = r.doc_id WHERE r.job_id = %s",
                                 (job_id,)).fetchone()[0]
         line(label, count, "result", *measured, f"  detail {float(size):,.0f} B stored")
 

@@ -1,4 +1,4 @@
-"""6. Database cost: bytes per stored result and per event, NOTIFYs per job, and the progress
+"""6. Database cost: bytes per stored result (row and document) and per event, NOTIFYs per job, and the progress
 write rate with 10 concurrent jobs.
 
 Ten jobs are uploaded at once and followed to `complete`; then the tables are measured:
@@ -61,13 +61,13 @@ def run(opts) -> list[Row]:
         job_ids, seconds = asyncio.run(_jobs(server, paths, opts.timeout))
         split = account.stop()
         with psycopg.connect(server.database_url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE results, job_events, job_inputs")
+            conn.execute("VACUUM ANALYZE result_rows, result_docs, job_events, job_inputs")
             sizes = {}
-            for table in ("results", "job_events", "job_inputs"):
+            for table in ("result_rows", "result_docs", "job_events", "job_inputs"):
                 row = conn.execute(SIZES.format(table=table)).fetchone()
                 sizes[table] = dict(zip(("table", "rows", "total", "heap", "toast", "indexes", "width"), row))
             detail = conn.execute("SELECT avg(pg_column_size(detail)), avg(octet_length(detail::text))"
-                                  " FROM results").fetchone()
+                                  " FROM result_docs").fetchone()
             payload = conn.execute("SELECT avg(octet_length(chemaudit_progress_json(e)::text)) FROM job_events e"
                                    ).fetchone()[0]
             per_job = conn.execute(PER_JOB, (job_ids,)).fetchall()
@@ -78,7 +78,8 @@ def run(opts) -> list[Row]:
     say(f"  {count} jobs, {molecules:,} molecules, all complete in {seconds:.1f} s "
         f"({molecules / seconds:.1f} molecules/s); {CpuAccount.describe(split)}")
     rows = []
-    for table, unit in (("results", "result"), ("job_events", "event"), ("job_inputs", "input record")):
+    for table, unit in (("result_rows", "result row"), ("result_docs", "result document"),
+                        ("job_events", "event"), ("job_inputs", "input record")):
         s = sizes[table]
         per = s["total"] / max(1, s["rows"])
         say(f"  {table}: {s['rows']:,} rows, {s['total'] / 1e6:.1f} MB total = {per:,.0f} bytes per {unit} "
@@ -87,7 +88,9 @@ def run(opts) -> list[Row]:
         rows.append(Row("dbcost", f"bytes per {unit} ({table}, {s['rows']:,} rows)", f"{per:,.0f} B",
                         "", f"heap {s['heap'] / max(1, s['rows']):,.0f} + TOAST "
                             f"{s['toast'] / max(1, s['rows']):,.0f} + idx {s['indexes'] / max(1, s['rows']):,.0f}"))
-    say(f"  results.detail: {detail[0]:,.0f} bytes stored (compressed) per row, {detail[1]:,.0f} bytes as JSON text")
+    stored = sizes["result_rows"]["total"] + sizes["result_docs"]["total"]
+    say(f"  results (rows + documents): {stored / max(1, sizes['result_rows']['rows']):,.0f} bytes per result")
+    say(f"  result_docs.detail: {detail[0]:,.0f} bytes stored (compressed) per row, {detail[1]:,.0f} bytes as JSON text")
     say(f"  NOTIFY payload: {payload:.0f} bytes on average; broker queue after the run: {queue_left[0]} rows, "
         f"{queue_left[1] / 1e3:.0f} kB")
     events = [r[3] for r in per_job]

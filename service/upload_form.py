@@ -21,23 +21,13 @@ from aiohttp.streams import StreamReader
 
 from chemaudit.db.schema import PRIORITY_WEIGHTS
 from chemaudit.errors import BadInput, InvalidOption, TimedOut
+from chemaudit.flags import parse_flag
 from chemaudit.ingest import UploadSplitter
 from service.upload_spool import UploadSpool
 
 PIECE = 64 * 1024
 _FIELD_PIECE = 8 * 1024
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 _MALFORMED = (ValueError, HttpProcessingError)
-
-
-def parse_flag(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise InvalidOption(f"Option {name} must be true or false, not {raw[:40]!r}.")
 
 
 def parse_priority(name: str, raw: str) -> str:

@@ -62,9 +62,11 @@ def snapshot(url: str) -> dict:
     results = fetch(url, "SELECT job_id, idx, name, status, error, score, inchikey, failed_checks,"
                          " alert_catalogs, detail #> '{alerts,alerts}' AS alerts,"
                          " (created_at AT TIME ZONE 'UTC') AS utc FROM results")
+    documents = fetch(url, "SELECT job_id, doc_id FROM result_rows")
     clock = fetch(url, "SELECT now() AS now, current_date AS today, (now() AT TIME ZONE 'UTC') AS utc_now")[0]
     latest = max(jobs, key=lambda j: j["created_at"])["id"]
-    return {"jobs": jobs, "results": results, "latest": [r for r in results if r["job_id"] == latest], **clock}
+    return {"jobs": jobs, "results": results, "latest": [r for r in results if r["job_id"] == latest],
+            "documents": documents, **clock}
 
 
 def ordered_by(rows: list[dict], key: str) -> bool:
@@ -174,6 +176,18 @@ def check_repeated_structures(got, s):
     assert got and len(got) == min(50, len(repeated)) and ordered_by(got, "jobs")
     for row in got:
         assert (row["jobs"], row["molecules"]) == (len(jobs[row["inchikey"]]), count[row["inchikey"]])
+
+
+def check_result_reuse(got, s):
+    jobs = sorted(s["jobs"], key=lambda j: j["created_at"], reverse=True)
+    assert [r["job_id"] for r in got] == [j["id"] for j in jobs]
+    for row, job in zip(got, jobs):
+        documents = {d["doc_id"] for d in s["documents"] if d["job_id"] == job["id"]}
+        assert (row["total"], row["reused"], row["documents"]) == (job["total"], job["reused"], len(documents))
+        assert row["reused_percent"] == pytest.approx(100 * job["reused"] / job["processed"], abs=0.051)
+    # The small CSV holds records of the 300-molecule one, audited before it: all reused.
+    old = next(r for r in got if r["filename"] == "old.csv")
+    assert old["reused"] == old["total"] > 20
 
 
 def check_purge_preview(got, s):

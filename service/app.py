@@ -12,6 +12,7 @@ from chemaudit.broker import make_broker
 from chemaudit.settings import Settings
 from service import health, job_details, jobs, metrics, upload, validate, websocket
 from service.auth import check_key_settings
+from service.budgets import setup_budgets
 from service.db import POOL_SIZE, make_pool
 from service.hub import Hub
 from service.loop_lag import loop_lag_context
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> web.Application:
     app[UPLOAD_SLOTS] = UploadSlots(settings.max_concurrent_uploads, settings.max_uploads_per_client,
                                     settings.upload_retry_after)
     app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
+    setup_budgets(app)  # exports and /validate: caps, rate, process pool
     setup_routes(app)
     app.cleanup_ctx.extend([_database, _broker, _listener, loop_lag_context])
     return app

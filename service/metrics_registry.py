@@ -26,6 +26,14 @@ NOTIFY_TO_SEND = Histogram(
     " queued for the others); once per message that had subscribers",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1), registry=REGISTRY)
 REQUESTS = Counter("chemaudit_http_requests_total", "HTTP requests", ["method", "status"], registry=REGISTRY)
+EXPORTS_IN_PROGRESS = Gauge("chemaudit_exports_in_progress",
+                            "Exports streaming on this node (each holds a database connection)", registry=REGISTRY)
+EXPORTS_STARTED = Counter("chemaudit_exports_started_total", "Exports started on this node", registry=REGISTRY)
+EXPORTS_REFUSED = Counter("chemaudit_exports_refused_total",
+                          "Exports refused at a cap: reason client (429) or node (503)", ["reason"],
+                          registry=REGISTRY)
+EXPORTS_TIMED_OUT = Counter("chemaudit_exports_timed_out_total",
+                            "Exports cut off because the client stopped reading", registry=REGISTRY)
 
 
 def stamp(message: dict) -> None:

@@ -30,8 +30,9 @@ ERRORS = {
     404: "No such job (unknown, malformed, or another key's job).",
     408: "The upload sent nothing for too long and was cancelled; nothing was stored.", 413: "Upload too large.",
     415: "Unsupported file format.", 422: "An invalid option or parameter value.",
-    429: "Rate limited, or too many uploads of this client at once; see Retry-After.",
-    503: "A dependency (database, listener) is down, or the node is receiving its most uploads; see Retry-After.",
+    429: "Rate limited, or too many uploads or exports of this client at once; see Retry-After.",
+    503: "A dependency (database, listener) is down, or the node is at its most uploads, exports or"
+         " validations at once; see Retry-After.",
 }
 
 
@@ -135,7 +136,8 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": json_body("Statistics", "The statistics."), **errors(401, 404, 503)}}},
     JOB + "/export": {"get": {
         "summary": "Download all (filtered) results", "tags": ["batch"], "operationId": "exportResults",
-        "description": "Streamed, never truncated. The row count is in X-Total-Results.",
+        "description": "Streamed, never truncated. The row count is in X-Total-Results. A client that "
+                       "reads nothing for CHEMAUDIT_EXPORT_STALL_TIMEOUT seconds is cut off.",
         "parameters": [JOB_ID, query("format", {"type": "string", "enum": list(FORMATS), "default": "csv"},
                                      "File format."),
                        query("raw_text", {"type": "boolean", "default": False},
@@ -148,7 +150,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                         "X-Total-Results": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}},
             "content": {media: {"schema": EXPORT_SCHEMAS.get(fmt, {"type": "string"})}
                         for media, fmt in EXPORT_TYPES.items()}},
-            **errors(401, 404, 422, 503)}}},
+            **errors(401, 404, 422, 429, 503)}}},
     "/api/v1/validate": {"post": {
         "summary": "Audit one molecule synchronously", "tags": ["molecules"], "operationId": "validate",
         "security": [],

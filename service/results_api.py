@@ -5,6 +5,10 @@ its own (not the pool's: a slow download must not hold a pooled connection), ins
 REPEATABLE READ transaction so its row count, its rows and (JSON) the job's status and
 statistics are the same snapshot. A client that goes away mid-export is the middleware's
 business (an info line, status 499).
+
+Each export holds a slot (`service/budgets.py`: a cap per node and per client, 503/429 beyond)
+for as long as it holds its connection, and every write is under a stall guard: a client that
+stops reading is cut off after `export_stall_timeout` seconds, and its connection is freed.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from chemaudit.errors import NotFound
 from chemaudit.export import FORMATS, ROW_SHAPES, make_encoder
 from chemaudit.result_rows import to_item
 from service.auth import request_owner
+from service.budgets import EXPORT_SLOTS
 from service.db import fetchall, fetchone, run
 from service.keys import POOL, SETTINGS
+from service.metrics_registry import EXPORTS_IN_PROGRESS, EXPORTS_STARTED, EXPORTS_TIMED_OUT
+from service.rate_limit import client_id
+from service.stall_guard import StallGuard
 from service.progress_source import parse_job_id, require_message
 from service.results_params import (
     bool_param, choice_param, content_disposition, decode_cursor, encode_cursor, int_param, iso,
@@ -36,6 +44,7 @@ log = logging.getLogger("chemaudit.results")
 API = "/api/v1"
 MAX_PAGE_SIZE = 100
 EXPORT_BATCH = 500
+EXPORT_APPLICATION = "chemaudit-export"  # application_name of export connections (pg_stat_activity)
 JOB_STATUSES = ("processing", "complete", "failed", "cancelled")
 STAT_ORDER = (
     "total", "successful", "errors", "avg_validation_score", "avg_ml_readiness_score",
@@ -154,15 +163,20 @@ async def export_results(request: web.Request) -> web.StreamResponse:
     raw_text = bool_param(request, "raw_text", False)
     flt, order = result_filter(request), result_order(request)
     job = await _require_job(request, job_id)
-    conn = await psycopg.AsyncConnection.connect(request.app[SETTINGS].sync_database_url,
-                                                 row_factory=dict_row)
-    try:
-        await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)
-        await conn.set_read_only(True)
-        async with conn.transaction():
-            return await _stream(request, conn, job, fmt, flt, order, raw_text)
-    finally:
-        await conn.close()
+    settings = request.app[SETTINGS]
+    with request.app[EXPORT_SLOTS].hold(client_id(request, request_owner(request))):
+        EXPORTS_STARTED.inc()
+        with EXPORTS_IN_PROGRESS.track_inprogress():
+            conn = await psycopg.AsyncConnection.connect(settings.sync_database_url, row_factory=dict_row,
+                                                         application_name=EXPORT_APPLICATION)
+            try:
+                await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)
+                await conn.set_read_only(True)
+                async with conn.transaction():
+                    guard = StallGuard(request.transport, settings.export_stall_timeout, EXPORTS_TIMED_OUT.inc)
+                    return await _stream(request, conn, guard, job, fmt, flt, order, raw_text)
+            finally:
+                await conn.close()
 
 
 async def _snapshot_header(conn, job: dict, count: int) -> dict:
@@ -177,7 +191,8 @@ async def _snapshot_header(conn, job: dict, count: int) -> dict:
             "total_results": count, "statistics": _ordered(statistics)}
 
 
-async def _stream(request, conn, job: dict, fmt: str, flt, order, raw_text: bool) -> web.StreamResponse:
+async def _stream(request, conn, guard: StallGuard, job: dict, fmt: str, flt, order,
+                  raw_text: bool) -> web.StreamResponse:
     job_id = job["id"]
     count = (await (await run(conn, rq.filtered_count(job_id, flt))).fetchone())["n"]  # the snapshot
     header = await _snapshot_header(conn, job, count) if fmt == "json" else None
@@ -187,18 +202,18 @@ async def _stream(request, conn, job: dict, fmt: str, flt, order, raw_text: bool
         "Content-Disposition": content_disposition(job["filename"], job_id, encoder.extension),
         "X-Total-Results": str(count),
     })
-    await response.prepare(request)
+    await guard.run(response.prepare(request))
     loop = asyncio.get_running_loop()
     query = rq.export_rows(job_id, flt, order, ROW_SHAPES[fmt])
     try:
-        await response.write(encoder.begin())
+        await guard.run(response.write(encoder.begin()))
         async with conn.cursor(name="chemaudit_export") as cursor:
             await cursor.execute(query.sql, query.params)
             while rows := await cursor.fetchmany(EXPORT_BATCH):
                 # Encoding (RDKit for SDF, deflate for XLSX) runs off the event loop.
-                await response.write(await loop.run_in_executor(None, encoder.encode, rows))
-        await response.write(encoder.end())
-        await response.write_eof()
+                await guard.run(response.write(await loop.run_in_executor(None, encoder.encode, rows)))
+        await guard.run(response.write(encoder.end()))
+        await guard.run(response.write_eof())
     except psycopg.Error:
         # Headers are sent: end the connection without the final chunk, so the client sees an
         # incomplete download rather than a file that merely looks shorter.

@@ -153,14 +153,18 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             **errors(401, 404, 422, 429, 503)}}},
     "/api/v1/validate": {"post": {
         "summary": "Audit one molecule synchronously", "tags": ["molecules"], "operationId": "validate",
-        "security": [],
+        "description": "Rate-limited per API key (else per address: CHEMAUDIT_VALIDATE_RATE_PER_MINUTE), and "
+                       "audited in a validation process within CHEMAUDIT_VALIDATE_TIMEOUT seconds: past it the "
+                       "answer is 422 `validation_timeout`; with every process busy, 503 `validation_busy`. "
+                       "The option flags take true/false or the form's texts (\"false\", \"0\", \"no\", \"off\"...). "
+                       "A body nested too deeply or with a non-finite number is a 400.",
         "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ValidateRequest")}}},
         "responses": {
             "200": json_body("ResultItem", "The audit result."),
             "400": {"description": "Bad body, or a molecule that could not be read (then with its result).",
                     "content": {"application/json": {
                         "schema": {"anyOf": [ref("InvalidMolecule"), ref("Error")]}}}},
-            **errors(413, 422)}}},
+            **errors(401, 413, 422, 429, 503)}}},
     "/api/v1/checks": {"get": {
         "summary": "The list of checks", "tags": ["molecules"], "operationId": "listChecks",
         "security": [],

@@ -1,4 +1,4 @@
-"""Upload rate limiting: a token bucket per client (API key, else address), per web node."""
+"""Rate limiting (uploads, validations): a token bucket per client (API key, else address), per web node."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from chemaudit.errors import RateLimited
 
 
 class RateLimiter:
-    """A token bucket per client (key or address): `per_minute` uploads, refilled continuously."""
+    """A token bucket per client (key or address): `per_minute` requests, refilled continuously."""
 
-    def __init__(self, per_minute: int, clock=time.monotonic):
+    def __init__(self, per_minute: int, clock=time.monotonic, what: str = "uploads"):
+        self.what = what  # the requests counted, for the refusal's sentence
         self.capacity = max(1, per_minute)
         self.rate = self.capacity / 60.0
         self.clock = clock
@@ -25,7 +26,7 @@ class RateLimiter:
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
         if tokens < 1:
             retry_after = math.ceil((1 - tokens) / self.rate)
-            raise RateLimited(f"Too many uploads; try again in {retry_after} s.",
+            raise RateLimited(f"Too many {self.what}; try again in {retry_after} s.",
                               code="rate_limited", status=429).with_header("Retry-After", str(retry_after))
         self.buckets[client] = (tokens - 1, now)
         if len(self.buckets) > 10_000:

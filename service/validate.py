@@ -1,9 +1,12 @@
-"""POST /api/v1/validate (one molecule, synchronous) and GET /api/v1/checks."""
+"""POST /api/v1/validate (one molecule, synchronous) and GET /api/v1/checks.
+
+A validation needs the API key when keys are on, takes a token from the caller's bucket
+(`validate_rate_per_minute`, per key or address), and runs in the node's validation processes
+(`service/validate_pool.py`), never in the web process: a slow molecule costs its caller time,
+not everybody else's.
+"""
 
 from __future__ import annotations
-
-import asyncio
-from functools import partial
 
 from aiohttp import web
 
@@ -11,8 +14,11 @@ from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.chemistry import list_checks as all_checks
 from chemaudit.errors import BadInput, InvalidOption
 from chemaudit.flags import json_flag
+from service.auth import request_owner
+from service.budgets import VALIDATE_LIMITER, VALIDATE_POOL
 from service.json_body import parse_object
 from service.keys import SETTINGS
+from service.rate_limit import client_id
 from service.upload import OPTION_FLAGS
 
 FORMATS = {"auto", "smiles", "mol", "inchi"}
@@ -33,6 +39,7 @@ def _checks(body: dict) -> tuple[str, ...] | None:
 
 
 async def validate_one(request: web.Request) -> web.Response:
+    request.app[VALIDATE_LIMITER].take(client_id(request, request_owner(request)))
     body = parse_object(await request.read(), EXAMPLE)
     molecule = body.get("molecule")
     if not isinstance(molecule, str):
@@ -45,8 +52,7 @@ async def validate_one(request: web.Request) -> web.Response:
         raise InvalidOption("name must be a string (the molecule's name, echoed back).")
     flags = {flag: json_flag(flag, body[flag], False) for flag in OPTION_FLAGS if flag in body}
     options = AuditOptions.from_settings(request.app[SETTINGS], checks=_checks(body), **flags)
-    loop = asyncio.get_running_loop()
-    result = await loop.run_in_executor(None, partial(audit, molecule, fmt, options))
+    result = await request.app[VALIDATE_POOL].run(audit, molecule, fmt, options)
     item = {"index": 0, "name": name or "molecule", "smiles": molecule, **result}
     if result["status"] != "success":
         return web.json_response(

@@ -22,6 +22,7 @@ import psycopg
 
 from bench.common import OUT, Row, load_average, say, verdict
 from bench.harness import Server, follow, session_factory, upload
+from bench.procs import CpuAccount
 from bench.real_molecules import distinct_molecules
 from service.purge import run_purge
 
@@ -86,7 +87,9 @@ def run(opts) -> list[Row]:
                 started = time.perf_counter()
                 purged = run_purge(server.database_url, 0.001)
                 say(f"  purge of {purged} jobs and their unused documents: {time.perf_counter() - started:.1f} s")
+            account = CpuAccount(server.tree_cpu)
             result = asyncio.run(_timed_job(server, paths[phase], opts.timeout))
+            result["split"] = account.stop()
             result.update(_measure(conn, result["job_id"]))
             result["grown"] = result["bytes"] - before
             before = result["bytes"]
@@ -96,13 +99,15 @@ def run(opts) -> list[Row]:
                 f"storage +{result['grown'] / 1e6:.1f} MB = {result['grown'] / count:,.0f} B per row "
                 f"(row tuple {result['tuple']:.0f} B); {result['messages']} WS messages, "
                 f"final {result['final'].get('status')}, max ETA {max(result['etas'], default=0)} s")
+            say(f"            {CpuAccount.describe(result['split'])}")
     fresh = results["fresh"]["seconds"]
-    rows = [Row("reuse", f"fresh job, {count:,} distinct", f"{fresh:.1f} s",
-                "", f"{results['fresh']['grown'] / count:,.0f} B per row")]
+    others = {phase: f"others used {100 * r['split']['others']:.0f}% CPU" for phase, r in results.items()}
+    rows = [Row("reuse", f"fresh job, {count:,} distinct", f"{fresh:.1f} s", "", others["fresh"]),
+            Row("reuse", "bytes per fresh result row", f"{results['fresh']['grown'] / count:,.0f} B")]
     for phase, target in TARGETS.items():
         ratio = fresh / results[phase]["seconds"]
         rows.append(Row("reuse", f"{phase}: {results[phase]['seconds']:.1f} s, speed-up vs fresh",
-                        f"{ratio:.1f}x", f">= {target:g}x", verdict(ratio, target, True)))
+                        f"{ratio:.1f}x", f">= {target:g}x", f"{verdict(ratio, target, True)}; {others[phase]}"))
     reused_bytes = results["same"]["grown"] / count
     rows.append(Row("reuse", "bytes per reused result row", f"{reused_bytes:,.0f} B",
                     f"<= {REUSED_BYTES_TARGET}", verdict(reused_bytes, REUSED_BYTES_TARGET, False)))

@@ -11,7 +11,7 @@ import aiohttp
 import psycopg
 import pytest
 
-from tests.support.molecules import NCI_SDF_200, write_csv
+from tests.support.molecules import NCI_SDF_200, nci_smiles, write_csv
 
 pytestmark = pytest.mark.acceptance
 
@@ -93,7 +93,11 @@ async def test_metrics_move_during_a_job(service, tmp_path):
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{service.base}/metrics") as response:
             before = await response.text()
-        accepted = await _upload(session, service.base, write_csv(tmp_path / "m.csv", 600))
+        # Molecules the other tests of this module did not upload: a job the cache cannot serve.
+        unseen = nci_smiles(5_000)[-600:]
+        path = tmp_path / "m.csv"
+        path.write_text("SMILES,Name\n" + "".join(f"{smiles},{name}\n" for smiles, name in unseen))
+        accepted = await _upload(session, service.base, path)
         async with session.ws_connect(f"{service.ws_base}/ws/batch/{accepted['job_id']}") as ws:
             await ws.receive(timeout=5)
             async with session.get(f"{service.base}/metrics") as response:
@@ -110,7 +114,8 @@ async def test_metrics_move_during_a_job(service, tmp_path):
     assert _metric(after, "chemaudit_listener_reconnects") >= 1
     for name in ("chemaudit_chunk_seconds_count", "chemaudit_molecule_seconds_count",
                  "chemaudit_molecules_audited_total", "chemaudit_molecules_processed",
-                 "chemaudit_notify_to_send_seconds_count", "chemaudit_http_requests_total"):
+                 "chemaudit_notify_to_send_seconds_count", "chemaudit_http_requests_total",
+                 "chemaudit_result_cache_misses_total"):
         assert _metric(after, name) > _metric(before, name), name
     assert _metric(after, "chemaudit_jobs", '{status="complete"}') >= 1
     assert "chemaudit_queue_depth_chunks" in after

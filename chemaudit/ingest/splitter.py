@@ -17,6 +17,7 @@ from chemaudit.ingest.smiles import SmilesParser
 from chemaudit.ingest.sniff import SNIFF_BYTES, check_text, format_from_name
 
 _LINE_BREAK = re.compile(rb"[\r\n]")
+_EXCEL_SEP = re.compile(rb"^sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
 
 
 class UploadSplitter:
@@ -140,9 +141,17 @@ class UploadSplitter:
         window = bytes(self._window)
         self._window = bytearray()
         check_text(window[:SNIFF_BYTES], self._named)
+        hint = _EXCEL_SEP.match(window)
+        if hint is not None:
+            # Excel's "sep=;" first line names the delimiter; it is not a row of the table.
+            window = window[hint.end():]
         self.format, delimiter, self.format_reason = decide_format(
             self._named, window, complete=complete, smiles_column=self._smiles_column
         )
+        if hint is not None:
+            delimiter = hint.group(1).decode()
+            self.format = "tsv" if delimiter == "\t" else "csv"
+            self.format_reason = f"The first line, {hint.group(0).strip().decode()!r}, is Excel's delimiter hint."
         if self.format == "sdf":
             self._parser = SdfParser(self._numbering, self.limits.max_record_bytes, self.limits.max_sd_data_bytes)
         elif self.format == "smiles":

@@ -61,3 +61,14 @@ def test_the_choice_says_why(named, text, fmt, words):
 def test_the_splitter_reports_the_reason_of_its_choice():
     _, splitter = split_bytes(ISSUE_CSV, "kit.csv")
     assert splitter.format == "csv" and "header" in splitter.format_reason
+
+
+def test_an_excel_sep_hint_line_names_the_delimiter_and_is_not_a_row():
+    from chemaudit.ingest import IngestLimits, UploadSplitter
+    from chemaudit.settings import Settings
+
+    splitter = UploadSplitter("excel.csv", smiles_column="SMILES", name_column=None,
+                              limits=IngestLimits.from_settings(Settings()))
+    records = splitter.feed(b"sep=;\r\nSMILES;Name\r\nCCO;ethanol\r\nc1ccccc1O;phenol\r\n") + splitter.finish()
+    assert splitter.format == "csv" and "sep=;" in splitter.format_reason
+    assert [(r.name, r.text, r.error) for r in records] == [("ethanol", "CCO", None), ("phenol", "c1ccccc1O", None)]

@@ -25,7 +25,7 @@ from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
 from service.results_api import setup_results_routes
 from service.rate_limit import RateLimiter
-from service.upload_slots import UploadSlots
+from service.slots import Slots
 
 log = logging.getLogger("chemaudit.app")
 
@@ -92,8 +92,8 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)
-    app[UPLOAD_SLOTS] = UploadSlots(settings.max_concurrent_uploads, settings.max_uploads_per_client,
-                                    settings.upload_retry_after)
+    app[UPLOAD_SLOTS] = Slots("uploads", settings.max_concurrent_uploads, settings.max_uploads_per_client,
+              settings.upload_retry_after)
     app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
     setup_budgets(app)  # exports and /validate: caps, rate, process pool
     setup_routes(app)

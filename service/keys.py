@@ -12,7 +12,7 @@ from chemaudit.settings import Settings
 from service.rate_limit import RateLimiter
 from service.hub import Hub
 from service.listener import ProgressListener
-from service.upload_slots import UploadSlots
+from service.slots import Slots
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", AsyncConnectionPool)
@@ -20,5 +20,5 @@ BROKER = web.AppKey("broker", Broker)
 HUB = web.AppKey("hub", Hub)
 LISTENER = web.AppKey("listener", ProgressListener)
 UPLOAD_LIMITER = web.AppKey("upload_limiter", RateLimiter)
-UPLOAD_SLOTS = web.AppKey("upload_slots", UploadSlots)
+UPLOAD_SLOTS = web.AppKey("upload_slots", Slots)
 UPLOAD_COMMITS = web.AppKey("upload_commits", asyncio.Semaphore)  # uploads storing their job at once

@@ -15,8 +15,8 @@ RECORD = {"idx": 3, "name": "aspirin", "kind": "smiles", "text": "CC(=O)Oc1ccccc
 TOOLKITS = {"rdkit": "2026.09.1", "chembl_structure_pipeline": "1.2.4"}
 
 
-def key(record=RECORD, options=AuditOptions(), version="v1") -> bytes:
-    return cache_key(version, options_blob(options), record)
+def key(record=RECORD, options: AuditOptions | None = None, version="v1") -> bytes:
+    return cache_key(version, options_blob(options or AuditOptions()), record)
 
 
 def test_the_key_is_the_input_options_and_version_never_the_index_or_name():

@@ -1,15 +1,15 @@
-"""Upload slots: a cap per node and per client, released however the upload ends."""
+"""Upload slots (service.slots.Slots): a cap per node and per client, released however the upload ends."""
 
 from __future__ import annotations
 
 import pytest
 
 from chemaudit.errors import RateLimited, Unavailable
-from service.upload_slots import UploadSlots
+from service.slots import Slots
 
 
 def test_the_caps_refuse_beyond_them_and_free_on_exit():
-    slots = UploadSlots(per_node=3, per_client=2, retry_after=7)
+    slots = Slots("uploads", per_node=3, per_client=2, retry_after=7)
     with slots.hold("a"), slots.hold("a"):
         with pytest.raises(RateLimited) as per_client, slots.hold("a"):
             pass
@@ -24,7 +24,7 @@ def test_the_caps_refuse_beyond_them_and_free_on_exit():
 
 
 def test_a_failed_upload_frees_its_slot():
-    slots = UploadSlots(per_node=1, per_client=1, retry_after=1)
+    slots = Slots("uploads", per_node=1, per_client=1, retry_after=1)
     with pytest.raises(ValueError), slots.hold("a"):
         raise ValueError("the upload failed")
     with slots.hold("a"):

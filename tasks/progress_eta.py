@@ -39,8 +39,8 @@ def job_eta(cur: psycopg.Cursor, job_id: UUID, job: dict) -> int:
     seconds = shared_eta(job_id, loads, service_capacity(rows))
     if seconds is not None:
         return int(math.ceil(seconds))
-    anchor = _fetchall(cur, q.recent_rate_anchor(job_id, RATE_WINDOW_SECONDS))[:1]
-    anchor = anchor[0] if anchor else None
+    recent = q.recent_rate_anchor(job_id, RATE_WINDOW_SECONDS)
+    anchor = cur.execute(recent.sql, recent.params).fetchone()
     return estimate_eta(job["processed"], job["total"],
                         anchor_processed=anchor["processed"] if anchor else None,
                         anchor_age=float(anchor["age"]) if anchor else None,

@@ -228,7 +228,8 @@ async def test_watch_falls_back_to_polling_when_no_socket_can_be_had(server):
 async def test_a_dropped_socket_is_resumed_after_the_last_seq(server, tmp_path):
     source = write_csv(tmp_path / "nci_600.csv", 600)
     async with FlakyProxy(server.base, drop_after=2) as proxy:
-        code, out, err = await cli_async("submit", str(source), "--watch", base=proxy.base)
+        # --no-reuse: earlier tests cached these molecules, and a cached job can end within two messages
+        code, out, err = await cli_async("submit", str(source), "--watch", "--no-reuse", base=proxy.base)
     assert code == 0, err
     assert "reconnecting" in err and "polling" not in err
     first, *rest = proxy.relayed

@@ -29,6 +29,7 @@ BENCHMARKS = {
     "polling": "bench.polling",
     "dbcost": "bench.dbcost",
     "fairness": "bench.fairness",
+    "fair_throughput": "bench.fair_throughput",
     "isolation": "bench.isolation",
     "reuse": "bench.reuse",
 }
@@ -53,6 +54,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--job-molecules", type=int, default=1000, help="dbcost: molecules per job")
     parser.add_argument("--fair-big", type=int, default=20_000, help="fairness: the big job's molecules")
     parser.add_argument("--fair-job", type=int, default=5_000, help="fairness: molecules of each job of a mix")
+    parser.add_argument("--fair-rounds", type=int, default=2, help="fairness: fair/fifo pairs for the throughput ratio")
     parser.add_argument("--py-spy", action="store_true",
                         help="sample with py-spy: the workers (pipeline), the web process (upload, progress, polling)")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one job, seconds")

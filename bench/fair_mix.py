@@ -19,6 +19,7 @@ from bench.harness import Server, chemaudit_command, follow, upload
 
 # Every job audits afresh: the mixes reuse one file, and this measures scheduling, not the cache.
 FRESH = {"reuse": "false"}
+KEYS = [f"bench-owner-{n}" for n in range(4)]  # one API key per owner
 
 
 @dataclass

@@ -6,7 +6,8 @@
 2. 4 owners (API keys), one 5,000-molecule job each, uploaded 2 s apart: each job's rate while
    all four run (target max/min <= 1.25); then one owner with 3 jobs and another with 1 (the
    lone job's share of the rate, about 0.5), with the median relative ETA error of the 3.
-3. Total throughput of the 4-owner mix, fair against CHEMAUDIT_SCHEDULING=fifo (target >= 0.97).
+3. Total throughput of the 4-owner mix, fair against CHEMAUDIT_SCHEDULING=fifo, run alternately
+   (bench/fair_throughput.py; target >= 0.97).
 4. The 4-owner mix with 2 worker nodes (`chemaudit serve --workers 1` and a separate
    `chemaudit worker --workers 1`) on one database.
 """
@@ -20,11 +21,11 @@ import time
 
 import aiohttp
 
+from bench import fair_throughput
 from bench.common import Row, say, verdict, write_smiles
-from bench.fair_mix import FRESH, OwnerJob, WorkerNode, job_rates, run_mix
+from bench.fair_mix import FRESH, KEYS, OwnerJob, WorkerNode, job_rates, run_mix
 from bench.harness import Server, cancel, follow, upload
 
-KEYS = [f"bench-owner-{n}" for n in range(4)]
 ENV = {"CHEMAUDIT_API_KEY_HASHES": ",".join(hashlib.sha256(k.encode()).hexdigest() for k in KEYS)}
 CHUNK_SIZE = 200  # the default, which the servers here keep
 
@@ -55,7 +56,7 @@ async def _small_behind_big(server: Server, big_path, small_path, timeout: float
     return {"solo": solo, "behind": behind, "chunk": CHUNK_SIZE * server.workers / rate, "rate": rate}
 
 
-def _mix(label: str, env: dict, jobs: list[OwnerJob], timeout: float, extra_node: bool = False) -> dict:
+def mix(label: str, env: dict, jobs: list[OwnerJob], timeout: float, extra_node: bool = False) -> dict:
     workers = 1 if extra_node else 2
     with Server(label, env={**ENV, **env}, workers=workers, api_key=KEYS[3]) as server:
         node = WorkerNode(server) if extra_node else None
@@ -98,8 +99,8 @@ def run(opts) -> list[Row]:
                     f"{r['behind']:.2f} s | {r['solo']:.2f} s | {r['chunk']:.2f} s",
                     "<= 2 x solo + chunk", "met" if r["behind"] <= allowed else "NOT met"))
 
-    four = [OwnerJob(KEYS[n], job_path, delay=2.0 * n) for n in range(4)]
-    fair = _mix("fair-4owners", {}, four, timeout)
+    four = fair_throughput.four_owner_jobs(job_path)
+    fair = mix("fair-4owners", {}, four, timeout)
     spread, rates = _spread(fair)
     say(f"  4 owners, fair: rates while all run {', '.join(f'{x:.0f}' for x in rates)} mol/s; "
         f"max/min {spread:.2f}; throughput {fair['throughput']:.0f} mol/s")
@@ -107,7 +108,7 @@ def run(opts) -> list[Row]:
                     verdict(spread, 1.25, higher_is_better=False)))
 
     lopsided = [OwnerJob(KEYS[0], job_path) for _ in range(3)] + [OwnerJob(KEYS[1], job_path)]
-    mixed = _mix("fair-3and1", {}, lopsided, timeout)
+    mixed = mix("fair-3and1", {}, lopsided, timeout)
     mixed_rates = job_rates(mixed["jobs"])
     share = mixed_rates[3] / sum(mixed_rates)
     say(f"  owner with 3 jobs vs owner with 1: rates {', '.join(f'{x:.0f}' for x in mixed_rates)} mol/s; "
@@ -116,7 +117,7 @@ def run(opts) -> list[Row]:
     rows.append(Row("fairness", "3 jobs vs 1: lone job's share", f"{share:.2f}", "about 0.5",
                     "met" if 0.4 <= share <= 0.6 else "NOT met"))
 
-    three = _mix("fair-3owners", {}, [OwnerJob(KEYS[n], job_path, delay=5.0 * n) for n in range(3)], timeout)
+    three = mix("fair-3owners", {}, [OwnerJob(KEYS[n], job_path, delay=5.0 * n) for n in range(3)], timeout)
     eta_error, own_error = _eta_error(three["jobs"]), _eta_error(three["jobs"], own_rate=True)
     say(f"  3 owners' jobs started 5 s apart: median relative ETA error {100 * eta_error:.0f} % "
         f"(per job {', '.join(f'{100 * statistics.median(j.eta_errors()):.0f}' for j in three['jobs'])} %); "
@@ -124,17 +125,9 @@ def run(opts) -> list[Row]:
     rows.append(Row("fairness", "3 concurrent jobs: median ETA error | own-rate ETA",
                     f"{100 * eta_error:.0f} % | {100 * own_error:.0f} %"))
 
-    fifo = _mix("fifo-4owners", {"CHEMAUDIT_SCHEDULING": "fifo"}, four, timeout)
-    ratio = fair["throughput"] / fifo["throughput"]
-    cpu_ratio = fair["per_cpu"] / fifo["per_cpu"]
-    waits = ", ".join(f"{job.first_progress() - job.started:.1f}" for job in fifo["jobs"])
-    say(f"  4 owners, fifo: throughput {fifo['throughput']:.0f} mol/s (each job's wait for its first "
-        f"molecule {waits} s); fair / fifo {ratio:.3f} wall clock, {cpu_ratio:.3f} per worker CPU second "
-        f"({fair['per_cpu']:.0f} vs {fifo['per_cpu']:.0f} molecules per CPU second)")
-    rows.append(Row("fairness", "throughput fair / fifo: wall | per worker CPU s", f"{ratio:.3f} | {cpu_ratio:.3f}",
-                    ">= 0.97", verdict(ratio, 0.97, higher_is_better=True)))
+    rows.append(fair_throughput.compare(mix, job_path, timeout, opts.fair_rounds))
 
-    nodes = _mix("fair-2nodes", {}, four, timeout, extra_node=True)
+    nodes = mix("fair-2nodes", {}, four, timeout, extra_node=True)
     node_spread, node_rates = _spread(nodes)
     say(f"  4 owners on 2 worker nodes: rates {', '.join(f'{x:.0f}' for x in node_rates)} mol/s; "
         f"max/min {node_spread:.2f}; throughput {nodes['throughput']:.0f} mol/s")

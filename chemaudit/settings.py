@@ -72,6 +72,7 @@ class Settings:
     # open. Set but empty, or not digests: the web node refuses to start (service/auth.py).
     api_key_hashes: str | None = None
     metrics_require_key: bool = False  # with keys on, /metrics needs one too
+    ticket_secret: str = ""  # signs socket/download tickets; empty: derived from the key digests
     upload_rate_per_minute: int = 60
 
     retention: str = ""  # e.g. "30d": default age for `chemaudit purge`; empty keeps everything

@@ -11,7 +11,7 @@ from aiohttp import web
 from chemaudit.broker import make_broker
 from chemaudit.settings import Settings
 from service import health, job_details, jobs, metrics, upload, validate, websocket
-from service.auth import check_key_settings
+from service.auth import check_key_settings, create_ticket
 from service.budgets import setup_budgets
 from service.db import POOL_SIZE, make_pool
 from service.hub import Hub
@@ -40,6 +40,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
     app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
     app.router.add_post(f"{API}/validate", validate.validate_one)
+    app.router.add_post(f"{API}/tickets", create_ticket)
     app.router.add_get(f"{API}/checks", validate.list_checks)
     app.router.add_get(f"{API}/health", health.health)
     app.router.add_get("/metrics", metrics.metrics)

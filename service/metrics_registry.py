@@ -34,6 +34,8 @@ EXPORTS_REFUSED = Counter("chemaudit_exports_refused_total",
                           registry=REGISTRY)
 EXPORTS_TIMED_OUT = Counter("chemaudit_exports_timed_out_total",
                             "Exports cut off because the client stopped reading", registry=REGISTRY)
+QUERY_KEYS = Counter("chemaudit_query_api_keys_total",
+                     "Requests that sent their API key in the URL (?api_key=, deprecated)", registry=REGISTRY)
 
 
 def stamp(message: dict) -> None:

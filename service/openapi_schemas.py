@@ -234,6 +234,12 @@ HEALTH = _object(["status", "database", "listener"], {
     "schema_head": {"type": "string", "description": "The revision this node's code expects."},
 })
 
+TICKET = _object(["ticket", "expires_in", "expires_at"], {
+    "ticket": {"type": ["string", "null"], "description": "Send as ?ticket= on GET (null: keys are off)."},
+    "expires_in": {"type": ["integer", "null"], "description": "Seconds it is valid for."},
+    "expires_at": {"type": ["integer", "null"], "description": "When it expires, in Unix seconds."},
+})
+
 SCHEMAS = {
     "Error": ERROR,
     "ProgressMessage": PROGRESS,
@@ -252,4 +258,5 @@ SCHEMAS = {
     "CheckInfo": CHECK_INFO,
     "Checks": CHECKS,
     "Health": HEALTH,
+    "Ticket": TICKET,
 }

@@ -54,6 +54,12 @@ FILTERS = [
           "Sort key; missing values sort last, ties by index."),
     query("sort_dir", {"type": "string", "enum": list(SORT_DIRECTIONS), "default": "asc"}, "Sort direction."),
 ]
+# Browsers cannot set headers on a socket handshake or a download link.
+KEY_IN_URL = [
+    query("ticket", {"type": "string"}, "A ticket from POST /api/v1/tickets, in place of the X-API-Key header."),
+    {**query("api_key", {"type": "string"}, "Deprecated: the key itself (it lands in logs); use a ticket."),
+     "deprecated": True},
+]
 PAGING = [
     query("page", {"type": "integer", "minimum": 1, "maximum": 10_000_000, "default": 1}, "Page number."),
     query("page_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "Results per page."),
@@ -143,7 +149,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                        query("raw_text", {"type": "boolean", "default": False},
                              "CSV/TSV: write text cells as stored, without the apostrophe put in front "
                              "of text starting with = + - @ tab or CR (formula injection guard)."),
-                       *FILTERS],
+                       *FILTERS, *KEY_IN_URL],
         "responses": {"200": {
             "description": "The file, as an attachment.",
             "headers": {"Content-Disposition": {"schema": {"type": "string"}},
@@ -165,6 +171,14 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                     "content": {"application/json": {
                         "schema": {"anyOf": [ref("InvalidMolecule"), ref("Error")]}}}},
             **errors(401, 413, 422, 429, 503)}}},
+    "/api/v1/tickets": {"post": {
+        "summary": "A 60-second ticket for sockets and downloads", "tags": ["operations"],
+        "operationId": "createTicket",
+        "description": "For browsers, which cannot set X-API-Key on a WebSocket handshake or a download link: "
+                       "send the key in the header here, then the ticket as `?ticket=` on GET requests only. "
+                       "A ticket cannot be traded for another. With keys off every field is null.",
+        "security": [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}, {}],
+        "responses": {"201": json_body("Ticket", "The ticket."), **errors(401)}}},
     "/api/v1/checks": {"get": {
         "summary": "The list of checks", "tags": ["molecules"], "operationId": "listChecks",
         "security": [],
@@ -188,7 +202,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "answer is 400.",
         [JOB_ID, query("after_seq", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
                        "Only messages with a greater seq."),
-         query("api_key", {"type": "string"}, "The API key (browsers cannot set headers on sockets).")],
+         *KEY_IN_URL],
         (400, 401, 404, 422, 429, 503))},
     "/ws/jobs": {"get": websocket(
         "jobsSocket", "WebSocket: every job's progress (for dashboards)",
@@ -196,7 +210,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "message of every job (of this API key, when keys are enabled). It stays open; `ping` is "
         "ignored; a client too slow to keep up is closed with 1013. Without a WebSocket upgrade "
         "the answer is 400.",
-        [query("api_key", {"type": "string"}, "The API key (browsers cannot set headers on sockets).")],
+        KEY_IN_URL,
         (400, 401, 429, 503))},
     "/": {"get": {
         "summary": "The dashboard", "tags": ["dashboard"], "operationId": "dashboard", "security": [],
@@ -221,7 +235,8 @@ DESCRIPTION = (
     "Batch chemical-structure audit service, API-compatible with ChemAudit 2.0's batch API. "
     "Every error is `{\"error\": code, \"detail\": sentence}` with the status below. "
     "API keys are optional: when the server has keys configured, send one as `X-API-Key` "
-    "(or the `api_key` query parameter) and each key sees only its own jobs."
+    "and each key sees only its own jobs; browsers send a `?ticket=` from `POST /api/v1/tickets` "
+    "on sockets and downloads (`?api_key=` is deprecated)."
 )
 
 
@@ -237,7 +252,7 @@ def build_document(registered: set[tuple[str, str]]) -> dict:
         "info": {"title": "ChemAudit", "version": VERSION, "description": DESCRIPTION},
         "servers": [{"url": "/"}],
         "tags": [{"name": name} for name in ("batch", "molecules", "websocket", "operations", "dashboard")],
-        "security": [{}, {"ApiKeyHeader": []}, {"ApiKeyQuery": []}],
+        "security": [{}, {"ApiKeyHeader": []}, {"Ticket": []}, {"ApiKeyQuery": []}],
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,
@@ -245,7 +260,10 @@ def build_document(registered: set[tuple[str, str]]) -> dict:
                           for code, text_ in ERRORS.items()},
             "securitySchemes": {
                 "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-                "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
+                "Ticket": {"type": "apiKey", "in": "query", "name": "ticket",
+                           "description": "From POST /api/v1/tickets; GET requests only."},
+                "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key",
+                                "description": "Deprecated: the key in the URL lands in logs."},
             },
         },
     }

@@ -188,3 +188,51 @@ def test_a_refused_upload_is_explained(service, page, tmp_path):
     assert info.value.status == 415
     expect(page.locator("#notice")).to_contain_text("Upload refused: Files of type .docx are not supported")
     assert page.is_enabled("#upload-button")
+
+
+BROWSER_KEY = "browser-test-key"
+
+
+@pytest.fixture(scope="module")
+def keyed_service(pg_admin_url, tmp_path_factory):
+    """A server with API keys on (the module's `service` has none)."""
+    from service.auth import hash_key
+    from tests.acceptance.conftest import Service
+    from tests.support import pg
+
+    name = pg.unique_name("chemaudit_acc")
+    url = pg.create_database(pg_admin_url, name)
+    running = Service(url, workers=1, log_path=tmp_path_factory.mktemp("keyed") / "serve.log",
+                      CHEMAUDIT_API_KEY_HASHES=hash_key(BROWSER_KEY))
+    try:
+        running.wait_healthy()
+        yield running
+    finally:
+        running.stop()
+        pg.drop_database(pg_admin_url, name)
+
+
+def test_with_a_key_saved_no_url_the_page_opens_carries_it(keyed_service, page, tmp_path):
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.on("websocket", lambda socket: urls.append(socket.url))
+    page.add_init_script(f"localStorage.setItem('chemaudit.apiKey', {json.dumps(BROWSER_KEY)})")  # saved earlier
+    page.goto(f"{keyed_service.base}/")
+    page.wait_for_selector("#live[data-state=live]")
+    job_id = upload_through_page(page, NCI_SDF_200)
+    page.goto(f"{keyed_service.base}/#/job/{job_id}")
+    page.wait_for_selector("#job-status.complete", timeout=90_000)
+    expect(page.locator("#results-body tr")).to_have_count(50)
+    with page.expect_download() as download:
+        page.click("#export-links a[data-format=csv]")
+    saved = tmp_path / "export.csv"
+    download.value.save_as(saved)
+    assert saved.read_text().count("\n") == 201  # header + every molecule: the ticket opened the export
+
+    sockets = [url for url in urls if url.startswith("ws")]
+    assert any("/ws/jobs?ticket=" in url for url in sockets), sockets
+    assert any(f"/ws/batch/{job_id}?" in url and "ticket=" in url for url in sockets), sockets
+    urls.append(download.value.url)  # a download is not a "request" event
+    assert "/export?" in download.value.url and "ticket=" in download.value.url, download.value.url
+    leaked = [url for url in urls if BROWSER_KEY in url or "api_key" in url]
+    assert leaked == [] and page.problems == []

@@ -1,6 +1,8 @@
 // Talking to the service: JSON calls, uploads with progress, download links, and sockets that
 // reconnect. The optional API key (only needed when the server has keys configured) is kept in
-// localStorage and sent as X-API-Key, or as ?api_key= where a header cannot be set.
+// localStorage and sent as X-API-Key. It never goes into a URL (proxy logs, history): where a
+// header cannot be set (socket handshakes, download links) a 60-second ?ticket= from
+// POST /api/v1/tickets stands for it.
 
 const KEY_STORE = "chemaudit.apiKey";
 export const TERMINAL = new Set(["complete", "failed", "cancelled"]);
@@ -23,13 +25,22 @@ export class ApiError extends Error {
   }
 }
 
-function withParams(path, params = {}, keyInQuery = false) {
+function withParams(path, params = {}) {
   const url = new URL(path, window.location.origin);
   for (const [name, value] of Object.entries(params)) {
     if (value !== "" && value !== null && value !== undefined) url.searchParams.set(name, value);
   }
+  return url;
+}
+
+// The URL with a fresh ticket when a key is set (else as it is).
+async function withTicket(url) {
   const key = apiKey();
-  if (keyInQuery && key) url.searchParams.set("api_key", key);
+  if (!key) return url;
+  const response = await fetch("/api/v1/tickets", { method: "POST", headers: { "X-API-Key": key, Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, body);
+  if (body && body.ticket) url.searchParams.set("ticket", body.ticket);
   return url;
 }
 
@@ -45,8 +56,31 @@ export async function api(path, { method = "GET", params } = {}) {
 }
 
 export function downloadUrl(path, params) {
-  const url = withParams(path, params, true);
+  const url = withParams(path, params);
   return url.pathname + url.search;
+}
+
+// Download links (<a download href="/api/...">) get a ticket at the moment they are clicked, so
+// the page can render plain links and the key stays out of every URL.
+export function installTicketedDownloads(onError = () => {}) {
+  document.addEventListener("click", async (event) => {
+    const link = event.target.closest && event.target.closest("a[download]");
+    if (!link || link.dataset.ticketed || !apiKey()) return;
+    const url = new URL(link.href, window.location.origin);
+    if (url.origin !== window.location.origin || !url.pathname.startsWith("/api/")) return;
+    event.preventDefault();
+    try {
+      const ticketed = document.createElement("a");
+      ticketed.href = (await withTicket(url)).toString();
+      ticketed.download = link.getAttribute("download") || "";
+      ticketed.dataset.ticketed = "1";
+      document.body.append(ticketed);
+      ticketed.click();
+      ticketed.remove();
+    } catch (error) {
+      onError(error);
+    }
+  });
 }
 
 // multipart upload through XMLHttpRequest, for its upload progress events.
@@ -82,9 +116,16 @@ export class LiveSocket {
     this.connect();
   }
 
-  connect() {
+  async connect() {
     if (this.closed) return;
-    const url = withParams(this.path, this.params(), true);
+    let url;
+    try {
+      url = await withTicket(withParams(this.path, this.params()));
+    } catch {
+      this.retry();
+      return;
+    }
+    if (this.closed) return;
     url.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(url);
     this.socket = socket;
@@ -98,12 +139,16 @@ export class LiveSocket {
     socket.addEventListener("close", (event) => {
       if (this.closed || socket !== this.socket) return;
       if (event.code === 1000) { this.onState("done"); return; }
-      this.failures += 1;
-      if (this.failures >= this.maxFailures) { this.onState("gave-up"); return; }
-      this.onState("down");
-      const delay = Math.min(10000, 500 * 2 ** Math.min(this.failures, 5)) * (1 + Math.random() / 2);
-      this.timer = window.setTimeout(() => this.connect(), delay);
+      this.retry();
     });
+  }
+
+  retry() {
+    this.failures += 1;
+    if (this.failures >= this.maxFailures) { this.onState("gave-up"); return; }
+    this.onState("down");
+    const delay = Math.min(10000, 500 * 2 ** Math.min(this.failures, 5)) * (1 + Math.random() / 2);
+    this.timer = window.setTimeout(() => this.connect(), delay);
   }
 
   close() {

@@ -1,6 +1,6 @@
 // The dashboard's entry point: hash routing between the job list (#/) and a job (#/job/ID).
 
-import { apiKey, setApiKey } from "./api.js";
+import { apiKey, installTicketedDownloads, setApiKey } from "./api.js";
 import { Home } from "./home.js";
 import { JobView } from "./job.js";
 
@@ -45,6 +45,7 @@ function setupKeyForm() {
 
 function main() {
   setupKeyForm();
+  installTicketedDownloads((error) => notify(`Download failed: ${error.message}`));
   const home = new Home({ notify, setLive });
   const jobView = new JobView({ notify, lookup: (jobId) => home.jobs.get(jobId) });
   home.start();

@@ -1,6 +1,6 @@
 """Run the benchmarks and print one table.
 
-    python -m bench                      # all nine, default sizes (about 5 minutes on 2 cores)
+    python -m bench                      # all of them, default sizes (about 5 minutes on 2 cores)
     python -m bench pipeline scaling     # some of them
     python -m bench --full               # scaling up to 100,000 molecules
     CHEMAUDIT_CHUNK_SIZE=500 python -m bench pipeline   # any CHEMAUDIT_* setting reaches the server
@@ -32,6 +32,7 @@ BENCHMARKS = {
     "fair_throughput": "bench.fair_throughput",
     "isolation": "bench.isolation",
     "reuse": "bench.reuse",
+    "budgets": "bench.budgets",
 }
 
 

@@ -14,37 +14,17 @@ asserts here; tests/unit/chemistry/test_chemaudit_agreement.py pins the verdicts
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-from rdkit import Chem, RDConfig, rdBase
+from rdkit import Chem, rdBase
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chemaudit.chemistry import audit, descriptors, warm_up  # noqa: E402
 from tests.support import chemaudit_rules as ref  # noqa: E402
-
-DATA = Path(RDConfig.RDDataDir)
-
-
-def records(count: int) -> list[tuple[str, str, str]]:
-    """(set, kind, text) of the first `count` NCI and WEHI SMILES and NCI's 200-record SDF."""
-    nci = [line.split()[0] for line in (DATA / "NCI" / "first_5K.smi").read_text().splitlines() if line.strip()]
-    with (DATA / "Pains" / "test_data" / "wehi_mols.csv").open(newline="") as handle:
-        wehi = [row[0] for row in csv.reader(handle) if row]
-    sdf = [r + "$$$$\n" for r in (DATA / "NCI" / "first_200.props.sdf").read_text().split("$$$$\n") if r.strip()]
-    return ([("NCI", "smiles", s) for s in nci[:count]] + [("WEHI", "smiles", s) for s in wehi[:count]]
-            + [("NCI-SDF", "mol", r) for r in sdf])
-
-
-def chemaudit_view(kind: str, text: str) -> Chem.Mol | None:
-    """The molecule ChemAudit's batch worker would check for this record."""
-    if kind == "mol":
-        mol = Chem.MolFromMolBlock(text)
-        return None if mol is None else ref.read(Chem.MolToSmiles(mol))
-    return ref.read(text)
+from tests.support.real_sets import records  # noqa: E402
 
 
 def compare(rows, examples: int) -> None:
@@ -53,7 +33,7 @@ def compare(rows, examples: int) -> None:
     qed_same = sa_same = lipinski_same = 0
     by_set = defaultdict(int)
     for source, kind, text in rows:
-        mol = chemaudit_view(kind, text)
+        mol = ref.read(text, kind)
         ours = audit(text, kind)
         if mol is None or ours["status"] != "success":
             continue
@@ -99,7 +79,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     warm_up()
     with rdBase.BlockLogs():
-        compare(records(args.n), args.examples)
+        compare(records(args.n, args.n), args.examples)
 
 
 if __name__ == "__main__":

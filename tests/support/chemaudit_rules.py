@@ -27,17 +27,21 @@ _SOLVENTS = ("O", "CS(=O)C", "CN(C)C=O", "CC#N", "CO", "CCO", "CC(=O)C", "C1CCCO
 _MOLVS_SOLVENT_SMARTS = ("N", "O", "C1CCCCC1[NH]C1CCCCC1")
 
 
-def read(smiles: str) -> Chem.Mol | None:
-    """The molecule ChemAudit's batch worker checks for one record."""
-    return Chem.MolFromSmiles(smiles)
+def read(text: str, kind: str = "smiles") -> Chem.Mol | None:
+    """The molecule ChemAudit's batch worker checks for one record (SMILES, or an SD record, which
+    its file parser writes as SMILES first)."""
+    if kind == "mol":
+        mol = Chem.MolFromMolBlock(text)
+        return None if mol is None else Chem.MolFromSmiles(Chem.MolToSmiles(mol))
+    return Chem.MolFromSmiles(text)
 
 
-def _largest(mol: Chem.Mol) -> Chem.Mol:
+def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     frags = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
     return max(frags, key=lambda f: f.GetNumAtoms()) if frags else mol
 
 
-def _undefined_centres(mol: Chem.Mol) -> list[int]:
+def undefined_centres(mol: Chem.Mol) -> list[int]:
     centres = Chem.FindMolChiralCenters(mol, includeUnassigned=True, useLegacyImplementation=False)
     return [idx for idx, label in centres if label == "?"]
 
@@ -47,19 +51,24 @@ def connectivity(mol):
 
 
 def undefined_stereocenters(mol):
-    return (False, "warning") if _undefined_centres(mol) else PASS
+    return (False, "warning") if undefined_centres(mol) else PASS
 
 
-def undefined_doublebond_stereo(mol):
+def undefined_double_bonds(mol) -> list[int]:
+    """Acyclic double bonds without E/Z marks and with a neighbour besides the partner at each end."""
+    out = []
     for bond in mol.GetBonds():
         if bond.GetBondType() != Chem.BondType.DOUBLE or bond.IsInRing():
             continue
         if bond.GetStereo() != Chem.BondStereo.STEREONONE:
             continue
-        begin, end = bond.GetBeginAtom(), bond.GetEndAtom()
-        if begin.GetDegree() > 1 and end.GetDegree() > 1:  # one heavy neighbour besides the partner
-            return False, "warning"
-    return PASS
+        if bond.GetBeginAtom().GetDegree() > 1 and bond.GetEndAtom().GetDegree() > 1:
+            out.append(bond.GetIdx())
+    return out
+
+
+def undefined_doublebond_stereo(mol):
+    return (False, "warning") if undefined_double_bonds(mol) else PASS
 
 
 def smiles_roundtrip(mol):
@@ -83,7 +92,7 @@ def inchi_roundtrip(mol):
 
 
 def stereoisomer_enumeration(mol):
-    return (False, "warning") if _undefined_centres(_largest(mol)) else PASS
+    return (False, "warning") if undefined_centres(largest_fragment(mol)) else PASS
 
 
 def aromatic_system_validation(mol):
@@ -139,17 +148,22 @@ def trivial_molecule(mol):
     return PASS if mol.GetNumHeavyAtoms() > 3 else (False, "error")
 
 
-def hypervalent_atoms(mol):
+def hypervalent_atom_indices(mol) -> list[int]:
+    """Atoms whose valence exceeds the largest in RDKit's list for the neutral element, whatever their
+    charge (elements with an open list, -1, such as transition metals, are skipped)."""
     table = Chem.GetPeriodicTable()
+    out = []
     for atom in mol.GetAtoms():
         if atom.GetAtomicNum() == 0:
             continue
         allowed = list(table.GetValenceList(atom.GetAtomicNum()))
-        if not allowed or -1 in allowed:
-            continue
-        if atom.GetTotalValence() > max(allowed):  # the neutral element's list, whatever the charge
-            return False, "warning"
-    return PASS
+        if allowed and -1 not in allowed and atom.GetTotalValence() > max(allowed):
+            out.append(atom.GetIdx())
+    return out
+
+
+def hypervalent_atoms(mol):
+    return (False, "warning") if hypervalent_atom_indices(mol) else PASS
 
 
 def polymer_detection(mol):

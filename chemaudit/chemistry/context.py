@@ -85,10 +85,21 @@ class MolContext:
         return tuple(Chem.MolToSmiles(frag) for frag in self.fragment_mols)
 
     @cached_property
+    def parent_index(self) -> int:
+        """Which fragment is the parent: the one with most heavy atoms (the first of equals)."""
+        if len(self.fragments) == 1:
+            return 0
+        return max(range(len(self.fragments)), key=lambda i: self.fragment_mols[i].GetNumHeavyAtoms())
+
+    @cached_property
     def largest_fragment(self) -> Chem.Mol:
-        """The fragment with most heavy atoms (the first of equals): the one scores describe."""
-        frags = self.fragment_mols
-        return max(frags, key=lambda frag: frag.GetNumHeavyAtoms()) if len(frags) > 1 else frags[0]
+        """The parent fragment as a molecule (tautomers and, on request, the scores describe it)."""
+        return self.fragment_mols[self.parent_index]
+
+    @cached_property
+    def parent_atoms(self) -> frozenset[int]:
+        """Indices in `mol` of the parent fragment's atoms."""
+        return frozenset(self.fragments[self.parent_index])
 
     @cached_property
     def atom_rings(self) -> tuple[tuple[int, ...], ...]:

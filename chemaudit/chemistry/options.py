@@ -18,6 +18,7 @@ class AuditOptions:
     include_extended_safety: bool = False  # NIH and ZINC alert catalogs
     include_chembl_alerts: bool = False  # the seven ChEMBL alert catalogs
     include_standardization: bool = False  # ChEMBL structure pipeline
+    score_parent: bool = False  # drug-likeness, SA, ML-readiness of the parent, not the whole record
     checks: tuple[str, ...] | None = None  # None: every check, else these names only
     max_input_chars: int = 100_000
     max_heavy_atoms: int = 1_000

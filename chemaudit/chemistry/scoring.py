@@ -1,7 +1,9 @@
 """The scoring block of a result: drug-likeness, ADMET (SA score, Fsp3) and ML-readiness.
 
-Scores describe the parent: the largest fragment of a salt or mixture (ChemAudit scores the whole
-record, so a hydrochloride's weight includes the HCl).
+Scores describe the whole record by default, as ChemAudit's do (a hydrochloride's weight includes
+the HCl). With AuditOptions(score_parent=True) they describe the parent, the largest fragment:
+the better science for salts and solvates (the counter-ion is not the drug), an option so that
+default results stay ChemAudit's. `scored_on` says which was scored.
 
 ML-readiness (0-100) keeps ChemAudit's four dimensions. Structural quality (20) and property
 profile (35) follow its published tables; complexity (25) uses QED, SA score, Fsp3 and
@@ -82,7 +84,7 @@ def ml_readiness(ctx, profile, smiles_stable: bool) -> dict:
     }
     values = [profile.molecular_weight, profile.logp, profile.tpsa, profile.fsp3, profile.qed, profile.sa_score]
     finite = sum(1 for v in values if v is not None and math.isfinite(v))
-    fingerprint = _morgan().GetFingerprint(ctx.largest_fragment)
+    fingerprint = _morgan().GetFingerprint(scored_mol(ctx))
     density = fingerprint.GetNumOnBits() / fingerprint.GetNumBits()
     if 0.01 <= density <= 0.30:
         informative = 5.0
@@ -110,13 +112,27 @@ def _rounded(value, digits):
     return None if value is None else round(value, digits)
 
 
-def compute(ctx, smiles_stable: bool) -> dict:
-    mol = ctx.largest_fragment
+def _on_parent(ctx) -> bool:
+    return ctx.options.score_parent and len(ctx.fragments) > 1
+
+
+def scored_mol(ctx):
+    return ctx.largest_fragment if _on_parent(ctx) else ctx.mol
+
+
+def scored_on(ctx) -> str:
     if len(ctx.fragments) == 1:
-        p = descriptors.compute(mol, ctx.fingerprint, 1 in ctx.atomic_numbers)
-    else:
+        return "whole_molecule"
+    return "largest_fragment" if _on_parent(ctx) else "whole_record"
+
+
+def compute(ctx, smiles_stable: bool) -> dict:
+    if _on_parent(ctx):
+        mol = ctx.largest_fragment
         has_h = any(mol.GetAtomWithIdx(i).GetAtomicNum() == 1 for i in range(mol.GetNumAtoms()))
         p = descriptors.compute(mol, screening.fingerprint_words(mol), has_h)
+    else:
+        p = descriptors.compute(ctx.mol, ctx.fingerprint, 1 in ctx.atomic_numbers)
     violations = sum((p.molecular_weight > 500, p.logp > 5, p.hbd > 5, p.hba > 10))
     return {
         "druglikeness": {
@@ -134,5 +150,5 @@ def compute(ctx, smiles_stable: bool) -> dict:
         },
         "admet": {"sa_score": _rounded(p.sa_score, 2), "fsp3": round(p.fsp3, 3)},
         "ml_readiness": ml_readiness(ctx, p, smiles_stable),
-        "scored_on": "whole_molecule" if len(ctx.fragments) == 1 else "largest_fragment",
+        "scored_on": scored_on(ctx),
     }

@@ -50,7 +50,10 @@ def analyse(mol: Chem.Mol, canonical_smiles: str, cap: int = ENUMERATION_CAP) ->
         if element.type == Chem.StereoType.Atom_Tetrahedral:
             (candidates if undefined else out.specified_atoms).append(element.centeredOn)
         elif element.type == Chem.StereoType.Bond_Double:
-            (out.undefined_bonds if undefined else out.specified_bonds).append(element.centeredOn)
+            if not undefined:
+                out.specified_bonds.append(element.centeredOn)
+            elif _substituted_both_ends(mol.GetBondWithIdx(element.centeredOn)):
+                out.undefined_bonds.append(element.centeredOn)
     in_ring = [a for a in candidates if mol.GetAtomWithIdx(a).IsInRing()]
     if in_ring and len(in_ring) * mol.GetNumAtoms() <= CONFIRMATION_BUDGET:
         out.confirmed_by = "inversion"
@@ -86,6 +89,12 @@ def _enumerate(mol: Chem.Mol, canonical_smiles: str, out: StereoAnalysis, cap: i
         seen.add(_canonical_isomer(isomer))
     out.isomer_smiles = sorted(seen)
     out.isomer_count = len(seen)
+
+
+def _substituted_both_ends(bond: Chem.Bond) -> bool:
+    """Both ends carry an atom besides the partner: an imine's =NH (an exchangeable H, tautomeric in
+    amidines and guanidines) is not an E/Z configuration a record must define (as in ChemAudit)."""
+    return bond.GetBeginAtom().GetDegree() > 1 and bond.GetEndAtom().GetDegree() > 1
 
 
 def _not_stereogenic(mol: Chem.Mol, ring_candidates: list[int]) -> list[int]:

@@ -4,7 +4,7 @@ charges, explicit hydrogens."""
 from __future__ import annotations
 
 from rdkit import Chem
-from rdkit.Chem import Descriptors
+from rdkit.Chem import rdMolDescriptors
 
 from chemaudit.chemistry.checks.base import INFO, WARNING, Check, Outcome, plural
 from chemaudit.chemistry.checks.composition import METALS
@@ -75,10 +75,10 @@ class PolymerDetection(Check):
         mol = ctx.mol
         types = [sg.GetProp("TYPE") for sg in Chem.GetMolSubstanceGroups(mol) if sg.HasProp("TYPE")]
         polymer_types = sorted({t for t in types if t.upper() in POLYMER_SGROUPS})
-        weight = Descriptors.MolWt(mol)
+        weight = rdMolDescriptors.CalcExactMolWt(mol)  # ChemAudit's convention: monoisotopic mass
         dummies = [i for i, z in enumerate(ctx.atomic_numbers) if z == 0]
         details = {"has_sgroup_markers": bool(polymer_types), "sgroup_types": types,
-                   "molecular_weight": round(weight, 2), "exceeds_mw_threshold": weight > POLYMER_MW,
+                   "molecular_weight": round(weight, 4), "exceeds_mw_threshold": weight > POLYMER_MW,
                    "has_dummy_atoms": bool(dummies), "dummy_atom_count": len(dummies)}
         reasons = []
         if polymer_types:
@@ -147,21 +147,28 @@ class ChargedSpecies(Check):
 
 
 class ExplicitHydrogenAudit(Check):
+    """ChemAudit's meaning: hydrogens specified explicitly, either as a count on a heavy atom (a SMILES
+    bracket atom such as [CH], [nH], [C@@H], [NH3+]) or as hydrogen atoms in the structure."""
+
     name = "explicit_hydrogen_audit"
     category = "structural_complexity"
     severity = INFO
-    explanation = "Whether hydrogens were drawn as atoms in the input (kept from SDF, removed for output)"
+    explanation = "Whether hydrogens are specified explicitly (bracket-atom H counts, H atoms in the input)"
 
     def check(self, ctx) -> Outcome:
         counted = [{"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "explicit_h_count": a.GetNumExplicitHs()}
                    for a in ctx.atoms if a.GetAtomicNum() != 1 and a.GetNumExplicitHs()]
         kept = ctx.atomic_numbers.count(1)
-        drawn = ctx.input_hydrogens
-        details = {"h_atom_object_count": drawn, "has_h_atom_objects": bool(drawn),
-                   "h_atoms_kept": kept, "atoms_with_explicit_h": counted[:50],
-                   "total_explicit_h": sum(c["explicit_h_count"] for c in counted)}
-        if not drawn:
-            return Outcome(True, "No hydrogen atoms drawn explicitly", details=details)
-        return Outcome(False, f"Input contains {plural(drawn, 'explicit hydrogen atom')} "
-                       f"({plural(kept, 'kept')} in the structure, the rest folded into implicit counts).",
-                       details=details)
+        drawn = max(ctx.input_hydrogens, kept)
+        details = {"atoms_with_explicit_h": counted[:50],
+                   "total_explicit_h": sum(c["explicit_h_count"] for c in counted),
+                   "has_h_atom_objects": bool(drawn), "h_atom_object_count": drawn, "h_atoms_kept": kept}
+        if not counted and not drawn:
+            return Outcome(True, "No explicit hydrogen specification detected", details=details)
+        parts = []
+        if counted:
+            parts.append(f"Found {plural(len(counted), 'atom')} with explicit hydrogen specification.")
+        if drawn:
+            parts.append(f"Input contains {plural(drawn, 'hydrogen atom')} drawn as atoms "
+                         f"({plural(kept, 'kept')} in the structure, the rest folded into hydrogen counts).")
+        return Outcome(False, " ".join(parts), [c["atom_idx"] for c in counted], details)

@@ -14,7 +14,7 @@ class TautomerDetection(Check):
     name = "tautomer_detection"
     category = "stereo_tautomer"
     severity = INFO
-    explanation = "Whether the structure is drawn as its canonical tautomer (bounded enumeration)"
+    explanation = "Tautomer count and whether the structure is drawn as its canonical tautomer (informational)"
 
     def check(self, ctx) -> Outcome:
         t = ctx.tautomers
@@ -26,8 +26,10 @@ class TautomerDetection(Check):
             details["error"] = t.error
             return Outcome(True, f"Tautomers not enumerated: {t.error}", details=details)
         count = f"{t.count}" if t.complete else f"at least {t.count}"
+        # Informational, as in ChemAudit: RDKit's canonical tautomer is a convention, and a record drawn
+        # as another tautomer (2-hydroxypyridine for 2-pyridone) is the same compound, not an error.
         if t.is_canonical_form is False:
-            return Outcome(False, f"Molecule has {count} tautomeric form(s). Is not the canonical tautomer.",
+            return Outcome(True, f"Molecule has {count} tautomeric form(s). Is not the canonical tautomer.",
                            details=details)
         if t.is_canonical_form is None:
             return Outcome(True, f"Molecule has {count} tautomeric forms (enumeration capped; canonical "
@@ -75,7 +77,7 @@ class CoordinateDimension(Check):
     name = "coordinate_dimension"
     category = "stereo_tautomer"
     severity = INFO
-    explanation = "Coordinates given with the input: 2D, 3D, none, or degenerate (all atoms at one point)"
+    explanation = "Coordinates given with the input: 2D, 3D, none, or degenerate (informational)"
 
     def check(self, ctx) -> Outcome:
         mol = ctx.mol
@@ -86,8 +88,8 @@ class CoordinateDimension(Check):
         points = {tuple(round(v, 4) for v in conf.GetAtomPosition(i)) for i in range(mol.GetNumAtoms())}
         details = {"num_conformers": mol.GetNumConformers(), "flagged_3d": conf.Is3D()}
         if mol.GetNumAtoms() > 1 and len(points) == 1:
-            details["dimension"] = "degenerate"
-            return Outcome(False, "Molecule has degenerate coordinates (all atoms at one position).",
+            details["dimension"] = "degenerate"  # reported, not failed (as in ChemAudit)
+            return Outcome(True, "Molecule has degenerate coordinates (all atoms at one position).",
                            details=details)
         if any(z != 0.0 for _x, _y, z in points):
             details["dimension"] = "3d"

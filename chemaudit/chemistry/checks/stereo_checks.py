@@ -71,27 +71,30 @@ class ConflictingStereo(Check):
 
 
 class StereoisomerEnumeration(Check):
+    """ChemAudit's meaning: the parent has undefined stereocentres (E/Z is undefined_doublebond_stereo's);
+    the isomers of every undefined element, double bonds included, are enumerated for the details."""
+
     name = "stereoisomer_enumeration"
     category = "stereo_tautomer"
     severity = WARNING
-    explanation = "The structure denotes one stereoisomer (enumerated up to a cap when it does not)"
+    explanation = "The parent (largest fragment) has no undefined stereocentre; its isomers are enumerated"
 
     def check(self, ctx) -> Outcome:
         s = ctx.stereo
-        details = {"undefined_count": len(s.undefined_atoms), "undefined_double_bonds": len(s.undefined_bonds),
-                   "total_centers": s.total_centers, "atom_indices": s.undefined_atoms,
-                   "isomer_count": s.isomer_count, "max_possible_isomers": s.max_possible,
-                   "stereoisomer_smiles": s.isomer_smiles, "enumeration_cap": ENUMERATION_CAP,
-                   "cap_exceeded": s.cap_exceeded}
-        if s.isomer_count == 1:
-            message = (f"All {plural(s.total_centers, 'stereocenter')} properly defined."
-                       if s.total_centers else "No undefined stereo elements.")
-            return Outcome(True, message, details=details)
+        parent = ctx.parent_atoms
+        undefined = [i for i in s.undefined_atoms if i in parent]
+        details = {"undefined_count": len(undefined), "undefined_double_bonds": len(s.undefined_bonds),
+                   "total_centers": sum(1 for i in s.specified_atoms if i in parent) + len(undefined),
+                   "atom_indices": undefined, "isomer_count": s.isomer_count,
+                   "max_possible_isomers": s.max_possible, "stereoisomer_smiles": s.isomer_smiles,
+                   "enumeration_cap": ENUMERATION_CAP, "cap_exceeded": s.cap_exceeded}
         count = (f"{s.isomer_count} stereoisomer(s) enumerated" if s.isomer_count is not None
                  else f"up to {s.max_possible} stereoisomers (not enumerated, above the cap of {ENUMERATION_CAP})")
-        atoms = list(s.undefined_atoms)
-        for idx in s.undefined_bonds:
-            bond = ctx.mol.GetBondWithIdx(idx)
-            atoms += [bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()]
-        return Outcome(False, f"{plural(len(s.undefined_atoms), 'undefined stereocenter')} and "
-                       f"{plural(len(s.undefined_bonds), 'undefined double bond')}: {count}.", atoms, details)
+        if not undefined:
+            message = (f"All {plural(details['total_centers'], 'stereocenter')} properly defined."
+                       if details["total_centers"] else "No chiral centers present.")
+            if s.undefined_bonds:
+                message += f" {plural(len(s.undefined_bonds), 'undefined double bond')}: {count}."
+            return Outcome(True, message, details=details)
+        return Outcome(False, f"Found {plural(len(undefined), 'undefined stereocenter')} at atom indices "
+                       f"{', '.join(map(str, undefined))}. {count}.", undefined, details)

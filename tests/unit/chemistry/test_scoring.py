@@ -9,7 +9,7 @@ import pytest
 from rdkit import Chem, RDConfig
 from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
 
-from chemaudit.chemistry import audit
+from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.chemistry.descriptors import compute
 from chemaudit.chemistry.scoring import LABELS, desirability
 from chemaudit.chemistry.screening import fingerprint_words
@@ -58,12 +58,21 @@ def test_druglikeness_block():
     assert big["lipinski_violations"] >= 2 and not big["lipinski_passed"] and not big["veber_passed"]
 
 
-def test_scores_describe_the_parent_of_a_salt():
-    salt = audit("CN1CCC[C@H]1c1cccnc1.Cl", "smiles")["scoring"]
-    free_base = audit("CN1CCC[C@H]1c1cccnc1", "smiles")["scoring"]
-    assert salt["scored_on"] == "largest_fragment" and free_base["scored_on"] == "whole_molecule"
-    assert salt["druglikeness"] == free_base["druglikeness"]
-    assert salt["ml_readiness"]["breakdown"]["structural_quality"]["items"]["single_component"] == 0.0
+def test_scores_describe_the_whole_record_by_default_and_the_parent_on_request():
+    nicotine, hydrochloride = "CN1CCC[C@H]1c1cccnc1", "CN1CCC[C@H]1c1cccnc1.Cl"
+    free_base = audit(nicotine, "smiles")["scoring"]
+    salt = audit(hydrochloride, "smiles")["scoring"]  # ChemAudit's default: the whole record
+    assert free_base["scored_on"] == "whole_molecule" and salt["scored_on"] == "whole_record"
+    whole = Chem.MolFromSmiles(hydrochloride)
+    assert salt["druglikeness"]["molecular_weight"] == round(Descriptors.MolWt(whole), 2)
+    assert salt["druglikeness"]["qed_score"] == round(QED.qed(whole), 3)
+    assert salt["admet"]["sa_score"] == round(_reference_sascorer().calculateScore(whole), 2)
+    parent = audit(hydrochloride, "smiles", AuditOptions(score_parent=True))["scoring"]
+    assert parent["scored_on"] == "largest_fragment"
+    assert parent["druglikeness"] == free_base["druglikeness"] and parent["admet"] == free_base["admet"]
+    assert audit(nicotine, "smiles", AuditOptions(score_parent=True))["scoring"] == free_base
+    for scoring in (salt, parent):
+        assert scoring["ml_readiness"]["breakdown"]["structural_quality"]["items"]["single_component"] == 0.0
 
 
 def test_ml_readiness_is_a_0_to_100_score_with_label_and_breakdown():

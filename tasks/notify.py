@@ -48,7 +48,7 @@ class NotificationSender(threading.Thread):
         self.settings = settings
         self.stopping = threading.Event()
         # A delivery's lease: long enough for every step of a send to use its whole timeout.
-        self.lease = max(60.0, 6 * settings.notify_timeout)
+        self.lease = 6 * settings.notify_timeout + 1.0
         try:
             self.allowed = parse_networks(settings.webhook_allow_networks)
         except ValueError as exc:

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 from service.app import create_app
 from tasks.chunk_runner import ChunkRunner
 from tests.integration.helpers import wait_for_status
+from tests.integration.test_openapi import assert_conforms
 from tests.integration.notify_support import (
     FAST, Mailbox, Receiver, SenderProcess, deliveries, eventually, free_port,
 )
@@ -116,7 +117,10 @@ async def test_each_ending_is_posted_once_signed_in_chemaudits_shape(client, app
     assert done["report_url"].endswith(f"/#/job/{finished}") and done["timestamp"]
     assert (payloads[cancelled]["event"], payloads[cancelled]["molecule_count"]) == ("batch_cancelled", 0)
     assert payloads[failed]["event"] == "batch_failed" and "disk on fire" in payloads[failed]["error_message"]
-    [shown] = await notifications(client, finished)
+    answer = await client.get(f"/api/v1/batch/{finished}/notifications")
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    assert_conforms(document, "/api/v1/batch/{job_id}/notifications", "get", answer.status, await answer.json())
+    [shown] = (await answer.json())["notifications"]
     assert (shown["status"], shown["attempts"], shown["transition"]) == ("delivered", 1, "complete")
     assert shown["history"][0]["status_code"] == 200 and shown["history"][0]["finished_at"]
 

@@ -13,6 +13,7 @@ from chemaudit.db import queries as q
 from service.app import create_app
 from tasks.chunk_runner import ChunkRunner
 from tests.integration.notify_support import FAST, SECRET, deliveries
+from tests.integration.test_openapi import assert_conforms
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +132,21 @@ async def test_a_node_refuses_to_start_with_a_webhook_it_cannot_sign(settings):
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
         create_app(settings.replace(webhook_url=SERVICE_HOOK))
     assert SECRET  # the tests' receivers verify with it
+
+
+async def test_the_answers_conform_to_the_openapi_document(client):
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    path = "/api/v1/batch/{job_id}/notifications"
+    status, body = await post(client, ("webhook_url", USER_HOOK), ("notification_email", "chemist@example.org"))
+    assert_conforms(document, "/api/v1/batch/upload", "post", status, body)
+    job_id = body["job_id"]
+    waiting = await client.get(f"/api/v1/batch/{job_id}/notifications")
+    assert_conforms(document, path, "get", waiting.status, await waiting.json())
+    await client.delete(f"/api/v1/batch/{job_id}")
+    pending = await client.get(f"/api/v1/batch/{job_id}/notifications")
+    assert_conforms(document, path, "get", pending.status, await pending.json())
+    unknown = await client.get("/api/v1/batch/not-a-job/notifications")
+    assert_conforms(document, path, "get", unknown.status, await unknown.json())
+    status, body = await post(client, ("webhook_url", "gopher://example.org/"))
+    assert status == 422
+    assert_conforms(document, "/api/v1/batch/upload", "post", status, body)

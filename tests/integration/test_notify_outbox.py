@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from chemaudit.db import queries as q
 from service.app import create_app
+from service.auth import hash_key
 from tasks.chunk_runner import ChunkRunner
 from tests.integration.notify_support import FAST, SECRET, deliveries
 from tests.integration.test_openapi import assert_conforms
@@ -150,3 +151,17 @@ async def test_the_answers_conform_to_the_openapi_document(client):
     status, body = await post(client, ("webhook_url", "gopher://example.org/"))
     assert status == 422
     assert_conforms(document, "/api/v1/batch/upload", "post", status, body)
+
+
+async def test_another_keys_job_has_no_notifications_to_show(settings, aiohttp_client):
+    keys = f"{hash_key('alice-key')},{hash_key('bob-key')}"
+    client = await aiohttp_client(create_app(notify_settings(settings, api_key_hashes=keys)))
+    form = aiohttp.FormData()
+    form.add_field("webhook_url", USER_HOOK)
+    form.add_field("file", SMI, filename="mols.smi")
+    response = await client.post("/api/v1/batch/upload", data=form, headers={"X-API-Key": "alice-key"})
+    job_id = (await response.json())["job_id"]
+    path = f"/api/v1/batch/{job_id}/notifications"
+    assert (await client.get(path, headers={"X-API-Key": "alice-key"})).status == 200
+    assert (await client.get(path, headers={"X-API-Key": "bob-key"})).status == 404
+    assert (await client.get(path)).status == 401

@@ -27,7 +27,6 @@ from sqlalchemy.dialects.postgresql import UUID
 
 from chemaudit.db.schema import metadata
 
-DELIVERY_STATUSES = ("pending", "delivered", "failed")
 _channel_check = "channel IN ('webhook', 'email')"
 
 

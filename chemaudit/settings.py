@@ -91,6 +91,25 @@ class Settings:
     busy_retry_after: int = 5  # the Retry-After of those 429 and 503 answers, in seconds
     trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For or Forwarded is read; empty: none
 
+    # Notifications on a job's end: webhooks and email through the outbox (docs/operations.md,
+    # "Notifications"). Service-wide targets are taken at upload; a job's own come from its form.
+    base_url: str = ""  # public address of the dashboard, for links; empty: http://localhost:<port>
+    webhook_url: str = ""  # every job's webhook (besides the upload's own webhook_url)
+    webhook_secret: str = ""  # HMAC-SHA256 key of X-Signature when the upload gave no webhook_secret
+    webhook_allow_networks: str = ""  # CIDRs an upload's webhook may reach although not public
+    notification_email: str = ""  # recipient when the upload gives no notification_email
+    smtp_host: str = ""  # empty: email notifications are off (an upload asking for one is a 422)
+    smtp_port: int = 587
+    smtp_from: str = "chemaudit@localhost"
+    smtp_tls: bool = True  # STARTTLS before login and sending
+    smtp_user: str = ""
+    smtp_password: str = ""
+    notify_timeout: float = 10.0  # seconds per connection step of one delivery
+    notify_max_attempts: int = 10  # then the delivery is failed, with its last error
+    notify_retry_base: float = 10.0  # seconds before the first retry; doubles with each
+    notify_retry_max: float = 3600.0  # longest wait between two attempts
+    notify_poll_interval: float = 1.0  # seconds between looks for due deliveries, per worker process
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
         """Build settings from CHEMAUDIT_* variables; explicit overrides win."""

@@ -9,8 +9,9 @@ import logging
 from aiohttp import web
 
 from chemaudit.broker import make_broker
+from chemaudit.notify.targets import check_settings as check_notify_settings
 from chemaudit.settings import Settings
-from service import health, job_details, jobs, metrics, upload, validate, websocket
+from service import health, job_details, jobs, metrics, notifications, upload, validate, websocket
 from service.auth import check_key_settings, create_ticket
 from service.budgets import setup_budgets
 from service.db import POOL_SIZE, make_pool
@@ -39,6 +40,7 @@ def setup_routes(app: web.Application) -> None:
     upload_resource.add_route("GET", _post_only)
     app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
     app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
+    app.router.add_get(f"{API}/batch/{{job_id}}/notifications", notifications.job_notifications)
     app.router.add_post(f"{API}/validate", validate.validate_one)
     app.router.add_post(f"{API}/tickets", create_ticket)
     app.router.add_get(f"{API}/checks", validate.list_checks)
@@ -89,6 +91,7 @@ async def _listener(app: web.Application):
 
 def create_app(settings: Settings) -> web.Application:
     log.info(check_key_settings(settings))  # refuses an empty or malformed key list
+    check_notify_settings(settings)  # refuses a webhook nobody can sign, a bad network list
     app = web.Application(middlewares=[errors_middleware, *client_address_middlewares(settings.trusted_proxies)],
                           client_max_size=1024 * 1024)
     app[SETTINGS] = settings

@@ -7,6 +7,7 @@ fields are allowed (progress messages and result items may grow fields, never lo
 from __future__ import annotations
 
 from chemaudit.db.results_queries import RESULT_STATUSES
+from service.notifications_spec import NOTIFICATIONS, UPLOAD_FIELDS as NOTIFY_FIELDS
 from service.results_api import JOB_STATUSES
 
 UUID = {"type": "string", "format": "uuid"}
@@ -82,6 +83,7 @@ UPLOAD_FORM = {
                   "description": "Default true: a record whose result is stored already (same input, "
                                  "options and engine version) takes it instead of being audited again. "
                                  "false audits every record afresh."},
+        **NOTIFY_FIELDS,
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
                  "description": "SDF (.sdf .sd .mol), SMILES (.smi .smiles .txt), CSV or TSV; "
                                 "optionally gzip-compressed (.gz)."},
@@ -259,4 +261,5 @@ SCHEMAS = {
     "Checks": CHECKS,
     "Health": HEALTH,
     "Ticket": TICKET,
+    "Notifications": NOTIFICATIONS,
 }

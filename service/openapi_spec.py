@@ -135,6 +135,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
             "responses": {"200": json_body("CancelResponse", "The job's state after the request."),
                           **errors(401, 404, 503)}},
     },
+    JOB + "/notifications": {"get": {
+        "summary": "The job's webhook and email notifications, with every attempt", "tags": ["batch"],
+        "operationId": "jobNotifications", "parameters": [JOB_ID],
+        "responses": {"200": json_body("Notifications", "Each target and its delivery."), **errors(401, 404, 503)}}},
     JOB + "/stats": {"get": {
         "summary": "Statistics of a job", "tags": ["batch"], "operationId": "jobStats",
         "description": "Computed now while the job runs; stored once it has ended.",

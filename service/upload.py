@@ -18,9 +18,11 @@ import uuid
 from aiohttp import web
 
 from chemaudit.broker import BROKER_ERRORS, enqueue_chunks
+from chemaudit.db import outbox_queries as oq
 from chemaudit.db import queries as q
 from chemaudit.errors import BadInput
 from chemaudit.ingest import IngestLimits, UploadSplitter
+from chemaudit.notify.targets import FIELDS as NOTIFY_FIELDS, targets_for_upload
 from service.auth import request_owner
 from service.db import run
 from service.keys import (
@@ -84,10 +86,14 @@ async def _store(app: web.Application, job_id: uuid.UUID, form: UploadForm, spoo
                  owner: str | None) -> None:
     """The job, its records, chunks and first event, in one transaction on a pooled connection."""
     settings, splitter = app[SETTINGS], spool.splitter
-    options = {name: value for name, value in form.values.items() if name != "priority"}
+    options = {name: value for name, value in form.values.items()
+               if name != "priority" and name not in NOTIFY_FIELDS}
     options["format_reason"] = splitter.format_reason
+    targets = targets_for_upload(settings, form.values)
     async with app[UPLOAD_COMMITS], app[POOL].connection() as conn, conn.transaction():
         await run(conn, q.insert_job(job_id, form.filename, options, owner, form.values["priority"]))
+        if targets:
+            await run(conn, oq.insert_targets(job_id, targets))
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             await spool.copy_into(copy)
         await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,

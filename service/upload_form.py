@@ -23,6 +23,7 @@ from chemaudit.db.schema import PRIORITY_WEIGHTS
 from chemaudit.errors import BadInput, InvalidOption, TimedOut
 from chemaudit.flags import parse_flag
 from chemaudit.ingest import UploadSplitter
+from chemaudit.notify.targets import parse_email, parse_secret, parse_webhook_url
 from service.upload_spool import UploadSpool
 
 PIECE = 64 * 1024
@@ -64,6 +65,10 @@ FIELDS: dict[str, Field] = {
     "priority": Field(parse_priority, "normal"),
     # false: audit every record afresh instead of reusing stored results (tasks/result_cache.py)
     "reuse": Field(parse_flag, True),
+    # who to tell when the job ends (chemaudit/notify/targets.py); kept out of jobs.options
+    "webhook_url": Field(parse_webhook_url, None),
+    "webhook_secret": Field(parse_secret, None),
+    "notification_email": Field(parse_email, None),
 }
 
 

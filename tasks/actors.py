@@ -16,6 +16,7 @@ from chemaudit.broker import AUDIT_CHUNK, QUEUE
 from chemaudit.chemistry import warm_up
 from chemaudit.settings import Settings
 from tasks.chunk_runner import ChunkRunner
+from tasks.notify import NotificationSender
 from tasks.sweeper import Sweeper
 from tasks.watchdog import MoleculeWatchdog
 
@@ -35,6 +36,7 @@ class WorkerResources(Middleware):
         self.pool: ConnectionPool | None = None
         self.runner: ChunkRunner | None = None
         self.sweeper: Sweeper | None = None
+        self.notifier: NotificationSender | None = None
         self.watchdog: MoleculeWatchdog | None = None
 
     def after_process_boot(self, broker):
@@ -61,12 +63,16 @@ class WorkerResources(Middleware):
             gc.freeze()
         self.sweeper = Sweeper(self.pool, broker, self.settings)
         self.sweeper.start()
+        self.notifier = NotificationSender(self.pool, self.settings)  # a thread: never holds up audits
+        self.notifier.start()
 
     def close(self) -> None:
         if self.watchdog is not None:
             self.watchdog.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
+        if self.notifier is not None:
+            self.notifier.stop(wait=self.settings.notify_timeout)
         if self.pool is not None:
             self.pool.close()
 

@@ -7,6 +7,7 @@ fields are allowed (progress messages and result items may grow fields, never lo
 from __future__ import annotations
 
 from chemaudit.db.results_queries import RESULT_STATUSES
+from chemaudit.job_options import OPTION_FLAGS
 from service.notifications_spec import NOTIFICATIONS, UPLOAD_FIELDS as NOTIFY_FIELDS
 from service.results_api import JOB_STATUSES
 
@@ -74,10 +75,9 @@ UPLOAD_FORM = {
                                          "Send it before the file field."},
         "name_column": {"type": "string", "maxLength": 1024,
                         "description": "CSV/TSV column holding the molecule names. Send it before the file."},
-        "include_extended_safety": {"type": "string", "enum": ["true", "false"],
-                                    "description": "Also true/false, 1/0, yes/no, on/off."},
-        "include_chembl_alerts": {"type": "string", "enum": ["true", "false"]},
-        "include_standardization": {"type": "string", "enum": ["true", "false"]},
+        **{flag.name: {"type": "string", "enum": ["true", "false"], "default": "false",
+                       "description": f"{flag.help[0].upper()}{flag.help[1:]}. Also 1/0, yes/no, on/off."}
+           for flag in OPTION_FLAGS},
         "priority": {"type": "string", "enum": ["low", "normal", "high"], "description": "Default `normal`."},
         "reuse": {"type": "string", "enum": ["true", "false"],
                   "description": "Default true: a record whose result is stored already (same input, "
@@ -207,9 +207,7 @@ VALIDATE_REQUEST = {
         "name": {"type": "string"},
         "checks": {"type": "array", "items": {"type": "string"},
                    "description": "Check names from GET /api/v1/checks, or [\"all\"] (the default)."},
-        "include_extended_safety": {"type": "boolean", "default": False},
-        "include_chembl_alerts": {"type": "boolean", "default": False},
-        "include_standardization": {"type": "boolean", "default": False},
+        **{flag.name: {"type": "boolean", "default": False, "description": flag.help} for flag in OPTION_FLAGS},
     },
 }
 

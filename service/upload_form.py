@@ -23,6 +23,7 @@ from chemaudit.db.schema import PRIORITY_WEIGHTS
 from chemaudit.errors import BadInput, InvalidOption, TimedOut
 from chemaudit.flags import parse_flag
 from chemaudit.ingest import UploadSplitter
+from chemaudit.job_options import OPTION_NAMES
 from chemaudit.notify.targets import parse_email, parse_secret, parse_webhook_url
 from service.upload_spool import UploadSpool
 
@@ -52,16 +53,14 @@ class Field:
     splits_file: bool = False
 
 
-# The fields that are audit options (POST /validate takes the same).
-OPTION_FLAGS = ("include_extended_safety", "include_chembl_alerts", "include_standardization")
+# The fields that are audit options (POST /validate takes the same): chemaudit/job_options.py.
+OPTION_FLAGS = OPTION_NAMES
 
 # Every field the form accepts. A value lands in jobs.options (priority: in its own column).
 FIELDS: dict[str, Field] = {
     "smiles_column": Field(parse_text, "SMILES", splits_file=True),
     "name_column": Field(parse_text, None, splits_file=True),
-    "include_extended_safety": Field(parse_flag, False),
-    "include_chembl_alerts": Field(parse_flag, False),
-    "include_standardization": Field(parse_flag, False),
+    **{name: Field(parse_flag, False) for name in OPTION_NAMES},
     "priority": Field(parse_priority, "normal"),
     # false: audit every record afresh instead of reusing stored results (tasks/result_cache.py)
     "reuse": Field(parse_flag, True),

@@ -24,6 +24,7 @@ from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
 from chemaudit.db import results_queries as rq
 from chemaudit.db import scheduling_queries as sq
+from chemaudit.job_options import stored_flags
 from chemaudit.settings import Settings
 from tasks.metrics import CHUNK_SECONDS, MOLECULE_SECONDS, MOLECULES_AUDITED
 from tasks.progress_eta import job_eta
@@ -54,9 +55,7 @@ def _run(cur: psycopg.Cursor, query: q.Query):
 
 
 def _options(settings: Settings, stored: dict) -> AuditOptions:
-    flags = {name: bool(stored.get(name)) for name in
-             ("include_extended_safety", "include_chembl_alerts", "include_standardization")}
-    return AuditOptions.from_settings(settings, **flags)
+    return AuditOptions.from_settings(settings, **stored_flags(stored))
 
 
 class ChunkRunner:

@@ -13,6 +13,7 @@ import os
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
 from chemaudit.db.schema import PRIORITY_WEIGHTS
+from chemaudit.job_options import OPTION_FLAGS, cli_attribute
 
 DEFAULT_SERVER = "http://localhost:8001"
 # The export formats (chemaudit.export.FORMATS; not imported here, it loads RDKit).
@@ -45,11 +46,8 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
 def _upload_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--smiles-column", dest="smiles_column", help="CSV/TSV column holding the SMILES (default SMILES)")
     parser.add_argument("--name-column", dest="name_column", help="CSV/TSV column holding the names")
-    parser.add_argument("--extended-safety", dest="extended_safety", action="store_true",
-                        help="also screen the NIH and ZINC alert catalogs")
-    parser.add_argument("--chembl-alerts", dest="chembl_alerts", action="store_true",
-                        help="also screen the seven ChEMBL alert catalogs")
-    parser.add_argument("--standardize", action="store_true", help="run the ChEMBL structure pipeline")
+    for flag in OPTION_FLAGS:
+        parser.add_argument(f"--{flag.cli}", dest=cli_attribute(flag), action="store_true", help=flag.help)
     parser.add_argument("--priority", choices=tuple(PRIORITY_WEIGHTS), default=None,
                         help="the job's weight within your share of the workers (server only; default normal)")
     parser.add_argument("--no-reuse", dest="no_reuse", action="store_true",

@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from chemaudit.job_options import OPTION_FLAGS, cli_attribute
 from service.cli_errors import report
 from service.client.api import ApiClient, ClientFailure
 from service.client.follow import Follower
@@ -19,8 +20,7 @@ EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_UNREACHABLE, EXIT_REFUSED = 0, 1, 2, 
 EXIT_INTERRUPTED = 130
 JOB_EXIT = {"complete": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXIT_CANCELLED}
 # CLI flag attribute -> the upload form field it sets.
-UPLOAD_FLAGS = {"extended_safety": "include_extended_safety", "chembl_alerts": "include_chembl_alerts",
-                "standardize": "include_standardization"}
+UPLOAD_FLAGS = {cli_attribute(flag): flag.name for flag in OPTION_FLAGS}
 FILTER_PARAMS = ("status_filter", "min_score", "max_score", "issue_filter", "alert_filter", "sort_by", "sort_dir")
 
 

@@ -8,11 +8,14 @@ origin's HTTP API and WebSockets only.
 
 from __future__ import annotations
 
+import html
+from functools import cache
 from pathlib import Path
 
 from aiohttp import web
 
 from chemaudit.errors import NotFound
+from chemaudit.job_options import OPTION_FLAGS
 from service.dashboard.firehose import jobs_socket
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -48,8 +51,25 @@ def _file_response(path: Path, content_type: str) -> web.FileResponse:
     return response
 
 
-async def index(request: web.Request) -> web.FileResponse:
-    return _file_response(STATIC_DIR / INDEX, "text/html")
+OPTION_PLACEHOLDER = "<!-- option-flags:"
+
+
+@cache
+def index_page() -> str:
+    """index.html with the upload form's option checkboxes, one per job option flag."""
+    lines = []
+    for line in (STATIC_DIR / INDEX).read_text(encoding="utf-8").splitlines(keepends=True):
+        if OPTION_PLACEHOLDER not in line:
+            lines.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.extend(f'{indent}<label title="{html.escape(flag.help)}"><input type="checkbox" name="{flag.name}" '
+                     f'data-option> {html.escape(flag.label)}</label>\n' for flag in OPTION_FLAGS)
+    return "".join(lines)
+
+
+async def index(request: web.Request) -> web.Response:
+    return web.Response(text=index_page(), content_type="text/html", charset="utf-8", headers=HEADERS)
 
 
 async def static_file(request: web.Request) -> web.FileResponse:

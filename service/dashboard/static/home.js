@@ -92,8 +92,8 @@ export class Home {
       const value = form.elements[name].value.trim();
       if (value) data.append(name, value);
     }
-    for (const name of ["include_extended_safety", "include_chembl_alerts", "include_standardization"]) {
-      data.append(name, form.elements[name].checked ? "true" : "false");
+    for (const box of form.querySelectorAll("input[data-option]")) {
+      data.append(box.name, box.checked ? "true" : "false");
     }
     data.append("file", file, file.name);
     const button = $("upload-button");

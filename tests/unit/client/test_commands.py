@@ -17,7 +17,7 @@ def parser() -> argparse.ArgumentParser:
 
 def test_upload_flags_become_the_servers_form_fields():
     args = parser().parse_args(["submit", "f.csv", "--smiles-column", "smi", "--name-column", "id",
-                                "--extended-safety", "--chembl-alerts", "--standardize", "--watch"])
+                                "--extended-safety", "--chembl-alerts", "--standardize", "--score-parent", "--watch"])
     fields = upload_fields(args)
     assert fields == {"smiles_column": "smi", "name_column": "id", **{flag: "true" for flag in OPTION_FLAGS}}
     assert upload_fields(parser().parse_args(["submit", "f.sdf"])) == {}

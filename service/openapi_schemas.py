@@ -7,6 +7,7 @@ fields are allowed (progress messages and result items may grow fields, never lo
 from __future__ import annotations
 
 from chemaudit.db.results_queries import RESULT_STATUSES
+from chemaudit.ingest.parsers import FORMATS as UPLOAD_FORMATS
 from chemaudit.job_options import OPTION_FLAGS
 from chemaudit.progress_fields import CORE_FIELDS, schema_properties as progress_properties
 from service.notifications_spec import NOTIFICATIONS, UPLOAD_FIELDS as NOTIFY_FIELDS
@@ -45,7 +46,7 @@ PROGRESS = _object(list(CORE_FIELDS), {
 CANCELLED = {"allOf": [ref("ProgressMessage"), _object(["message"], {"message": {"type": "string"}})]}
 
 FORMAT_FIELDS = {
-    "format": {"type": "string", "enum": ["sdf", "smiles", "csv", "tsv"],
+    "format": {"type": "string", "enum": list(UPLOAD_FORMATS),
                "description": "How the upload was read."},
     "format_reason": {"type": ["string", "null"], "description": "Why it was read so, in one sentence."},
 }

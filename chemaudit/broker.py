@@ -6,6 +6,7 @@ the worker code.
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 import dramatiq
@@ -13,8 +14,7 @@ import psycopg
 from dramatiq.broker import Broker
 from dramatiq.errors import BrokerError
 from dramatiq_postgres import PostgresBroker
-from dramatiq_postgres.broker import QUERIES
-from dramatiq_postgres.utils import tidy4json, transaction
+from dramatiq_postgres.broker import QUERIES  # its enqueue statement: no public call sends a batch
 from psycopg.types.json import Json
 
 from chemaudit.settings import Settings
@@ -78,8 +78,9 @@ def enqueue_messages(broker: Broker, messages: list[dramatiq.Message]) -> int:
         broker.emit_before("enqueue", message, None)
     # The broker's own statement, NOTIFY included: PostgreSQL delivers identical notifications
     # of one transaction once, so the consumers are woken once for the whole batch.
-    rows = [(m.queue_name, m.message_id, Json(tidy4json(m)), 0) for m in messages]
-    with transaction(broker.pool) as cursor:
+    # The message as the broker stores it: dramatiq's own encoding, sent to PostgreSQL as JSON.
+    rows = [(m.queue_name, m.message_id, Json(json.loads(m.encode())), 0) for m in messages]
+    with broker.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
         cursor.executemany(QUERIES.ENQUEUE, rows)
     for message in messages:
         broker.emit_after("enqueue", message, None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-PROGRESS_FIELDS = ("job_id", "status", "progress", "processed", "total", "eta_seconds")
+from chemaudit.progress_fields import CORE_FIELDS, MESSAGE_FIELDS
+
+PROGRESS_FIELDS = CORE_FIELDS  # the six every client reads, in order (chemaudit/progress_fields.py)
 RATE_WINDOW_SECONDS = 15.0
 
 
@@ -34,12 +36,10 @@ def is_progress_message(message: dict) -> bool:
     return all(name in message for name in PROGRESS_FIELDS)
 
 
-MESSAGE_FIELDS = (*PROGRESS_FIELDS, "seq", "error_message")
-
-
 def progress_message(raw: dict) -> dict:
     """A progress message in its one shape, whether read from a NOTIFY or from the tables:
-    PROGRESS_FIELDS in that order, then `seq` and `error_message`, then anything else it holds.
+    MESSAGE_FIELDS in that order (PROGRESS_FIELDS, then `seq` and `error_message`), then anything
+    else it holds.
 
     The database builds the message as jsonb, whose keys come out sorted by length (`seq`
     first), so the order is set here, for live messages and snapshots alike.

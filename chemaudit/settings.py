@@ -45,7 +45,6 @@ class Settings:
     chunk_size: int = 200
     commit_interval: float = 0.25  # seconds between partial commits inside a chunk
     event_min_interval: float = 0.1  # at most ~10 progress events per second per job
-    cancel_check_every: int = 25  # molecules between cancellation checks inside a chunk
     sweep_interval: float = 10.0
     stale_chunk_seconds: float = 60.0
     chunk_max_attempts: int = 5

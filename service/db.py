@@ -1,11 +1,12 @@
-"""Running named queries on the web side's async psycopg pool."""
+"""The web side's async psycopg pool, and running named queries on it (chemaudit/db/executor.py)."""
 
 from __future__ import annotations
 
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from chemaudit.db.queries import Query
+from chemaudit.db.executor import aexecute, arun
+from chemaudit.db.queries import Query, Read
 
 POOL_SIZE = 10  # connections per web node, shared by every request
 
@@ -19,16 +20,14 @@ def make_pool(dsn: str, max_size: int = POOL_SIZE) -> AsyncConnectionPool:
 
 async def fetchone(pool: AsyncConnectionPool, query: Query) -> dict | None:
     async with pool.connection() as conn:
-        cur = await conn.execute(query.sql, query.params)
-        return await cur.fetchone()
+        return await arun(conn, query, Read.ONE)
 
 
 async def fetchall(pool: AsyncConnectionPool, query: Query) -> list[dict]:
     async with pool.connection() as conn:
-        cur = await conn.execute(query.sql, query.params)
-        return await cur.fetchall()
+        return await arun(conn, query, Read.ALL)
 
 
 async def run(conn, query: Query):
-    """Execute on a connection the caller holds (inside its own transaction)."""
-    return await conn.execute(query.sql, query.params)
+    """Execute on a connection the caller holds (inside its own transaction); returns the cursor."""
+    return await aexecute(conn, query)

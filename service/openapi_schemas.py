@@ -7,7 +7,9 @@ fields are allowed (progress messages and result items may grow fields, never lo
 from __future__ import annotations
 
 from chemaudit.db.results_queries import RESULT_STATUSES
+from chemaudit.ingest.parsers import FORMATS as UPLOAD_FORMATS
 from chemaudit.job_options import OPTION_FLAGS
+from chemaudit.progress_fields import CORE_FIELDS, schema_properties as progress_properties
 from service.notifications_spec import NOTIFICATIONS, UPLOAD_FIELDS as NOTIFY_FIELDS
 from service.results_api import JOB_STATUSES
 
@@ -35,17 +37,8 @@ ERROR = _object(["error", "detail"], {
     "detail": {"type": "string", "description": "A sentence for a person."},
 }, "The one error shape of every endpoint.")
 
-PROGRESS = _object(["job_id", "status", "progress", "processed", "total", "eta_seconds"], {
-    "job_id": UUID,
-    "status": {"type": "string", "enum": list(JOB_STATUSES),
-               "description": "A job waiting in the queue is `processing` with `processed: 0`."},
-    "progress": {"type": "number", "minimum": 0, "maximum": 100,
-                 "description": "Percent done; never goes backwards."},
-    "processed": INT0,
-    "total": INT0,
-    "eta_seconds": {**INT0, "description": "Estimated seconds left; 0 once the job has ended."},
-    "seq": {**INT0, "description": "Per-job event number; reconnect with `?after_seq=N`."},
-    "error_message": {"type": ["string", "null"]},
+PROGRESS = _object(list(CORE_FIELDS), {
+    **progress_properties(),
     "started_at": TIME_OR_NULL,
     "finished_at": TIME_OR_NULL,
 }, "The progress message, identical on WebSockets and on /status.")
@@ -53,7 +46,7 @@ PROGRESS = _object(["job_id", "status", "progress", "processed", "total", "eta_s
 CANCELLED = {"allOf": [ref("ProgressMessage"), _object(["message"], {"message": {"type": "string"}})]}
 
 FORMAT_FIELDS = {
-    "format": {"type": "string", "enum": ["sdf", "smiles", "csv", "tsv"],
+    "format": {"type": "string", "enum": list(UPLOAD_FORMATS),
                "description": "How the upload was read."},
     "format_reason": {"type": ["string", "null"], "description": "Why it was read so, in one sentence."},
 }

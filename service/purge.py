@@ -22,6 +22,8 @@ import psycopg
 
 from chemaudit.db import cache_queries as cq
 from chemaudit.db import results_queries as rq
+from chemaudit.db.executor import run
+from chemaudit.db.queries import Read
 
 log = logging.getLogger("chemaudit.purge")
 
@@ -41,16 +43,12 @@ def parse_age(text: str) -> float:
     return seconds
 
 
-def _execute(conn: psycopg.Connection, query: rq.Query):
-    return conn.execute(query.sql, query.params)
-
-
 def purge_job(conn: psycopg.Connection, job_id: UUID, batch_size: int) -> bool:
     """Delete one ended job's rows batch by batch, then the job; False if it was not deleted."""
     for table in rq.CHILD_TABLES:
-        while _execute(conn, rq.delete_child_batch(table, job_id, batch_size)).rowcount:
+        while run(conn, rq.delete_child_batch(table, job_id, batch_size), Read.ROWCOUNT):
             pass
-    return _execute(conn, rq.delete_ended_job(job_id)).fetchone() is not None
+    return run(conn, rq.delete_ended_job(job_id), Read.ONE) is not None
 
 
 def prune_documents(conn: psycopg.Connection, span: int) -> int:
@@ -58,13 +56,13 @@ def prune_documents(conn: psycopg.Connection, span: int) -> int:
     deleted, after = 0, 0
     while True:
         try:
-            last_id, count = _execute(conn, cq.delete_unused_docs(after, span)).fetchone()
+            row = run(conn, cq.delete_unused_docs(after, span))
         except psycopg.errors.ForeignKeyViolation:
             continue  # a worker pointed a row at one of them meanwhile: look at the span again
-        if last_id is None:
+        if row["last_id"] is None:
             return deleted
-        deleted += count
-        after = last_id
+        deleted += row["deleted"]
+        after = row["last_id"]
 
 
 def run_purge(database_url: str, older_than_seconds: float, batch_size: int = 5000) -> int:
@@ -75,8 +73,8 @@ def run_purge(database_url: str, older_than_seconds: float, batch_size: int = 50
     seen: set[UUID] = set()
     with psycopg.connect(database_url, autocommit=True) as conn:
         while True:
-            rows = _execute(conn, rq.purge_candidates(older_than_seconds, JOBS_PER_ROUND)).fetchall()
-            fresh = [row[0] for row in rows if row[0] not in seen]
+            rows = run(conn, rq.purge_candidates(older_than_seconds, JOBS_PER_ROUND), Read.ALL)
+            fresh = [row["id"] for row in rows if row["id"] not in seen]
             if not fresh:
                 break
             for job_id in fresh:

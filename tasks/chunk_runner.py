@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
+from chemaudit.db.executor import Database, Rollback, Session, as_database
 from chemaudit.db import results_queries as rq
 from chemaudit.db import scheduling_queries as sq
 from chemaudit.job_options import stored_flags
@@ -49,18 +49,17 @@ class ChunkOutcome:
     stopped: bool = False  # the job stopped running (cancelled, failed) before the chunk ended
 
 
-def _run(cur: psycopg.Cursor, query: q.Query):
-    cur.execute(query.sql, query.params)
-    return cur
-
-
 def _options(settings: Settings, stored: dict) -> AuditOptions:
     return AuditOptions.from_settings(settings, **stored_flags(stored))
 
 
 class ChunkRunner:
-    def __init__(self, pool: ConnectionPool, settings: Settings, watchdog: MoleculeWatchdog | None = None):
+    """Runs chunks on a pool, or on any `Database` (an in-memory one in the unit tests)."""
+
+    def __init__(self, pool: ConnectionPool | Database, settings: Settings,
+                 watchdog: MoleculeWatchdog | None = None):
         self.pool = pool
+        self.db = as_database(pool)
         self.settings = settings
         self.watchdog = watchdog
         self.drill = FaultDrill(settings.fault_crash_marker, settings.fault_hang_marker)
@@ -105,33 +104,28 @@ class ChunkRunner:
 
     def claim(self, only_job: UUID | None = None) -> dict | None:
         """Lease the next chunk by the fair-share rule; None when nothing is claimable."""
-        lease = self.lease_seconds
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            fifo = self.settings.scheduling == "fifo" and only_job is None
-            order = sq.fifo_candidates() if fifo else sq.fair_candidates(only_job=only_job)
-            candidates = _run(cur, order).fetchall()
-            conn.commit()
-            for job in candidates:
-                claim = _run(cur, sq.claim_in_job(job["id"], job["pass"], job["weight"], lease)).fetchone()
+        fifo = self.settings.scheduling == "fifo" and only_job is None
+        with self.db.transaction() as db:
+            candidates = db.run(sq.fifo_candidates() if fifo else sq.fair_candidates(only_job=only_job))
+        for job in candidates:
+            with self.db.transaction() as db:
+                claim = db.run(sq.claim_in_job(job["id"], job["pass"], job["weight"], self.lease_seconds))
                 if claim is None:
-                    conn.rollback()  # its free chunks were taken a moment ago: try the next job
-                    continue
-                claim["records"] = _run(
-                    cur, q.pending_inputs(job["id"], claim["start_idx"], claim["end_idx"])).fetchall()
-                conn.commit()
+                    raise Rollback()  # its free chunks were taken a moment ago: try the next job
+                claim["records"] = db.run(q.pending_inputs(job["id"], claim["start_idx"], claim["end_idx"]))
                 return {**claim, "job_id": job["id"]}
         return None
 
     def record_failure(self, job_id: UUID, chunk_no: int, exc: BaseException) -> None:
         """Count the failed run on its chunk; past the allowed failures, the job ends `failed`."""
         reason = failure_text(exc)
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            row = _run(cur, sq.record_chunk_failure(job_id, chunk_no, reason, FAILURE_BACKOFF_SECONDS)).fetchone()
+        with self.db.transaction() as db:
+            row = db.run(sq.record_chunk_failure(job_id, chunk_no, reason, FAILURE_BACKOFF_SECONDS))
             if row is None or row["failures"] < self.settings.chunk_max_attempts:
                 return
             message = f"Chunk {chunk_no} failed after {row['failures']} attempts: {reason}"[:1000]
-            if _run(cur, q.fail_job(job_id, message)).fetchone() is not None:
-                _run(cur, q.append_event(job_id, 0))
+            if db.run(q.fail_job(job_id, message)) is not None:
+                db.run(q.append_event(job_id, 0))
                 log.error("job %s failed: %s", job_id, message)
 
     def _run_claimed(self, claim: dict) -> ChunkOutcome:
@@ -160,8 +154,8 @@ class ChunkRunner:
         """One batch: the records with a known result, then audits until the commit interval has
         passed; returns the batch and the records left for later batches."""
         if cache.reuse and records:
-            with self.pool.connection() as conn:
-                cache.look_up(conn, records)
+            with self.db.transaction() as db:
+                cache.look_up(db, records)
         batch: list[Pending] = []
         started = time.monotonic()
         ordered = cache.first_the_reusable(records)
@@ -181,24 +175,24 @@ class ChunkRunner:
                      outcome: ChunkOutcome, cache: ChunkCache) -> bool:
         """Store one batch; False when the job is no longer running (nothing was written)."""
         running = False
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        with self.db.transaction() as db:
             inserted, errors, reused = 0, 0, 0
             if batch:
-                rows_json, reused_idx = cache.store(cur, batch)
-                counts = _run(cur, q.insert_results(rows_json, reused_idx)).fetchone()
+                rows_json, reused_idx = cache.store(db, batch)
+                counts = db.run(q.insert_results(rows_json, reused_idx))
                 if counts["missing"]:
                     raise DocumentGone(f"{counts['missing']} stored results were deleted while in use;"
                                        " the chunk is audited again")
                 inserted, errors, reused = counts["inserted"], counts["errors"], counts["reused"]
-            job = _run(cur, q.advance_job(job_id, inserted, errors, reused)).fetchone()
+            job = db.run(q.advance_job(job_id, inserted, errors, reused))
             if job is None:
-                raise psycopg.Rollback()  # swallowed by the transaction block: nothing is kept
+                raise Rollback()  # swallowed by the transaction block: nothing is kept
             if job["status"] == "complete":
-                _run(cur, rq.store_statistics(job_id))
+                db.run(rq.store_statistics(job_id))
                 log.info("job %s complete: %d molecules", job_id, job["total"])
-            _run(cur, sq.renew_chunk(job_id, chunk_no, chunk_done, self.lease_seconds))
+            db.run(sq.renew_chunk(job_id, chunk_no, chunk_done, self.lease_seconds))
             if job["status"] != "processing" or job["since_event"] >= self.settings.event_min_interval:
-                self.append_event(cur, job_id, job)
+                self.append_event(db, job_id, job)
             outcome.stored += inserted
             running = True
         if running:
@@ -206,9 +200,9 @@ class ChunkRunner:
         return running
 
     @staticmethod
-    def append_event(cur: psycopg.Cursor, job_id: UUID, job: dict) -> None:
-        eta = job_eta(cur, job_id, job) if job["status"] == "processing" else 0
-        _run(cur, q.append_event(job_id, eta))
+    def append_event(db: Session, job_id: UUID, job: dict) -> None:
+        eta = job_eta(db, job_id, job) if job["status"] == "processing" else 0
+        db.run(q.append_event(job_id, eta))
 
 
 def failure_text(exc: BaseException) -> str:

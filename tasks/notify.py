@@ -27,7 +27,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chemaudit.db import outbox_queries as oq
-from chemaudit.db.queries import Query
+from chemaudit.db.executor import run
+from chemaudit.db.queries import Query, Read
 from chemaudit.notify.addresses import parse_networks
 from chemaudit.notify.email_message import build_message
 from chemaudit.notify.payload import EVENTS, build_payload, encode, webhook_headers
@@ -114,7 +115,7 @@ class NotificationSender(threading.Thread):
 
 
 def _fetch(cur: psycopg.Cursor, query: Query) -> dict | None:
-    return cur.execute(query.sql, query.params).fetchone()
+    return run(cur, query, Read.ONE)
 
 
 def main() -> None:

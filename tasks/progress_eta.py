@@ -10,18 +10,13 @@ from __future__ import annotations
 import math
 from uuid import UUID
 
-import psycopg
-
 from chemaudit.db import queries as q
 from chemaudit.db import scheduling_queries as sq
+from chemaudit.db.executor import Session, SyncTarget, run
 from chemaudit.progress import RATE_WINDOW_SECONDS, estimate_eta
 from chemaudit.shared_eta import Load, shared_eta
 
 MIN_WINDOW_SECONDS = 1.0
-
-
-def _fetchall(cur: psycopg.Cursor, query: q.Query) -> list[dict]:
-    return cur.execute(query.sql, query.params).fetchall()
 
 
 def service_capacity(rows: list[dict]) -> float:
@@ -32,15 +27,14 @@ def service_capacity(rows: list[dict]) -> float:
     return sum(r["recent"] for r in rows) / window
 
 
-def job_eta(cur: psycopg.Cursor, job_id: UUID, job: dict) -> int:
+def job_eta(db: Session | SyncTarget, job_id: UUID, job: dict) -> int:
     """Seconds left for a running job (`job` is advance_job's row), as an integer for the message."""
-    rows = _fetchall(cur, sq.service_loads(RATE_WINDOW_SECONDS))
+    rows = run(db, sq.service_loads(RATE_WINDOW_SECONDS))
     loads = [Load(r["id"], r["owner"], r["weight"], r["remaining"]) for r in rows if r["status"] == "processing"]
     seconds = shared_eta(job_id, loads, service_capacity(rows))
     if seconds is not None:
         return int(math.ceil(seconds))
-    recent = q.recent_rate_anchor(job_id, RATE_WINDOW_SECONDS)
-    anchor = cur.execute(recent.sql, recent.params).fetchone()
+    anchor = run(db, q.recent_rate_anchor(job_id, RATE_WINDOW_SECONDS))
     return estimate_eta(job["processed"], job["total"],
                         anchor_processed=anchor["processed"] if anchor else None,
                         anchor_age=float(anchor["age"]) if anchor else None,

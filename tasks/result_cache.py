@@ -21,11 +21,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from chemaudit.chemistry import AuditOptions
 from chemaudit.chemistry.version import engine_version
 from chemaudit.db import cache_queries as cq
+from chemaudit.db.executor import Session, SyncTarget, run
 from chemaudit.db.queries import DOC_COLUMNS
 from chemaudit.result_rows import rows_to_json
 from tasks.metrics import RESULT_CACHE_HITS, RESULT_CACHE_MISSES
@@ -97,16 +96,15 @@ class ChunkCache:
             key = self._keys[record["idx"]] = cache_key(self.version, self.options, record)
         return key
 
-    def look_up(self, conn: psycopg.Connection, records: list[dict]) -> None:
+    def look_up(self, db: Session | SyncTarget, records: list[dict]) -> None:
         """Find stored documents for the records whose key is not known yet, in one query."""
         if not self.reuse:
             return
         wanted = {self.key(record) for record in records} - self.known.keys() - self.audited.keys()
         if not wanted:
             return
-        query = cq.find_docs(sorted(wanted))
-        for doc_id, key, canonical in conn.execute(query.sql, query.params).fetchall():
-            self.known[bytes(key)] = (doc_id, canonical)
+        for doc in run(db, cq.find_docs(sorted(wanted))):
+            self.known[bytes(doc["cache_key"])] = (doc["id"], doc["canonical_smiles"])
 
     def first_the_reusable(self, records: list[dict]) -> list[dict]:
         """The records, those with a known result first: they go into the next commit at once."""
@@ -138,13 +136,13 @@ class ChunkCache:
                 self.audited.setdefault(key, row)
         return Pending(record, key, row=row)
 
-    def store(self, cur: psycopg.Cursor, batch: list[Pending]) -> tuple[str, list[int]]:
+    def store(self, db: Session | SyncTarget, batch: list[Pending]) -> tuple[str, list[int]]:
         """Store the batch's new documents; returns the rows for insert_results and the reused idx."""
         fresh: dict[bytes, Pending] = {}
         for pending in batch:
             if pending.row is not None and reusable(pending.row):
                 fresh.setdefault(pending.key, pending)
-        inserted, found = self._store_keyed(cur, fresh) if fresh else ({}, {})
+        inserted, found = self._store_keyed(db, fresh) if fresh else ({}, {})
         rows, reused = [], []
         for pending in batch:
             key, record, row = pending.key, pending.record, pending.row
@@ -160,31 +158,28 @@ class ChunkCache:
                 doc_id = inserted.get(key) if fresh.get(key) is pending else None
                 row_smiles = row["smiles"]
             if doc_id is None:
-                doc_id = self._private(cur, row)
+                doc_id = self._private(db, row)
             rows.append({"job_id": self.job_id, "idx": record["idx"], "name": record["name"],
                          "smiles": row_smiles, "doc_id": doc_id})
         self._open = {key: (doc_id, fresh[key].row["canonical_smiles"])
                       for key, doc_id in {**found, **inserted}.items()}
         return rows_to_json(rows), reused
 
-    def _store_keyed(self, cur: psycopg.Cursor, fresh: dict[bytes, Pending]) -> tuple[dict, dict]:
+    def _store_keyed(self, db: Session | SyncTarget, fresh: dict[bytes, Pending]) -> tuple[dict, dict]:
         """Insert documents under their keys: (inserted, found) ids by key. A key already stored
         (maybe by a racing chunk) is found in a statement of its own (see cq.insert_docs)."""
         docs = [{"cache_key": "\\x" + key.hex(), **{c: p.row[c] for c in DOC_COLUMNS}, "detail": p.row["detail"]}
                 for key, p in sorted(fresh.items())]
-        query = cq.insert_docs(rows_to_json(docs), self.version)
-        inserted = {bytes(r["cache_key"]): r["id"] for r in cur.execute(query.sql, query.params).fetchall()}
+        inserted = {bytes(r["cache_key"]): r["id"] for r in run(db, cq.insert_docs(rows_to_json(docs), self.version))}
         taken = sorted(set(fresh) - set(inserted))
         found = {}
         if taken and self.reuse:
-            query = cq.find_docs(taken)
-            found = {bytes(r["cache_key"]): r["id"] for r in cur.execute(query.sql, query.params).fetchall()}
+            found = {bytes(r["cache_key"]): r["id"] for r in run(db, cq.find_docs(taken))}
         return inserted, found
 
-    def _private(self, cur: psycopg.Cursor, row: dict) -> int:
+    def _private(self, db: Session | SyncTarget, row: dict) -> int:
         doc = {**{c: row[c] for c in DOC_COLUMNS}, "detail": row["detail"]}
-        query = cq.insert_private_doc(rows_to_json([doc])[1:-1], self.version)
-        return cur.execute(query.sql, query.params).fetchone()["id"]
+        return run(db, cq.insert_private_doc(rows_to_json([doc])[1:-1], self.version))["id"]
 
     def committed(self) -> None:
         """The batch is committed: the documents it stored or found serve the rest of the chunk."""

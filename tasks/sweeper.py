@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 
-import psycopg
+import dramatiq
 from dramatiq.broker import Broker
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from chemaudit.broker import BROKER_ERRORS, QUEUE, SWEEPER_ORIGIN, chunk_message, enqueue_messages, is_postgres
 from chemaudit.db import scheduling_queries as sq
-from chemaudit.db.queries import Query
+from chemaudit.db.executor import Database, Session, as_database
 from chemaudit.settings import Settings
 
 log = logging.getLogger("chemaudit.sweeper")
@@ -30,31 +29,29 @@ log = logging.getLogger("chemaudit.sweeper")
 MAX_TOKENS_PER_SWEEP = 10_000
 
 
-def sweep_once(pool: ConnectionPool, broker: Broker, stale_seconds: float) -> int:
+def sweep_once(pool: ConnectionPool | Database, broker: Broker, stale_seconds: float) -> int:
     """One sweep; returns how many work tokens were sent."""
-    with pool.connection() as conn, conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        if not _fetch(cur, sq.try_sweep_lock())["locked"]:
-            return 0
-        if is_postgres(broker):
-            waiting = _fetch(cur, sq.claimable_count(stale_seconds))["n"]
-            missing = waiting - _fetch(cur, sq.queued_tokens(QUEUE))["n"]
-            messages = [chunk_message(SWEEPER_ORIGIN, 0) for _ in range(min(missing, MAX_TOKENS_PER_SWEEP))]
-        else:
-            idle = sq.idle_claimable_chunks(stale_seconds)
-            rows = cur.execute(idle.sql, idle.params).fetchall()
-            messages = [chunk_message(row["job_id"], row["chunk_no"]) for row in rows]
+    with as_database(pool).transaction() as db:
+        messages = missing_tokens(db, is_postgres(broker), stale_seconds)
     enqueue_messages(broker, messages)
     if messages:
         log.info("sweeper sent %d work tokens for chunks waiting without one", len(messages))
     return len(messages)
 
 
-def _fetch(cur: psycopg.Cursor, query: Query) -> dict:
-    return cur.execute(query.sql, query.params).fetchone()
+def missing_tokens(db: Session, queue_is_counted: bool, stale_seconds: float) -> list[dramatiq.Message]:
+    """The tokens to send: none when another sweep holds the lock; with a counted queue
+    (PostgreSQL), the claimable chunks less the queued tokens; else one per idle job's chunk."""
+    if not db.run(sq.try_sweep_lock())["locked"]:
+        return []
+    if queue_is_counted:
+        missing = db.run(sq.claimable_count(stale_seconds))["n"] - db.run(sq.queued_tokens(QUEUE))["n"]
+        return [chunk_message(SWEEPER_ORIGIN, 0) for _ in range(min(missing, MAX_TOKENS_PER_SWEEP))]
+    return [chunk_message(row["job_id"], row["chunk_no"]) for row in db.run(sq.idle_claimable_chunks(stale_seconds))]
 
 
 class Sweeper(threading.Thread):
-    def __init__(self, pool: ConnectionPool, broker: Broker, settings: Settings):
+    def __init__(self, pool: ConnectionPool | Database, broker: Broker, settings: Settings):
         super().__init__(name="chemaudit-sweeper", daemon=True)
         self.pool = pool
         self.broker = broker

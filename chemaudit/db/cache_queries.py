@@ -6,11 +6,12 @@ options and the input as stored) finds it again. Rows of `result_rows` point at 
 
 from __future__ import annotations
 
-from chemaudit.db.queries import DOC_COLUMNS, Query
+from chemaudit.db.queries import DOC_COLUMNS, Query, Read, reads
 
 _DOC_INSERT_COLUMNS = ", ".join(DOC_COLUMNS) + ", detail"
 
 
+@reads(Read.ALL)
 def find_docs(keys: list[bytes]) -> Query:
     """The documents stored under any of these keys: id, key and the canonical SMILES (which a
     row of a non-SMILES input shows as its `smiles`)."""
@@ -20,6 +21,7 @@ def find_docs(keys: list[bytes]) -> Query:
     )
 
 
+@reads(Read.ALL)
 def insert_docs(docs_json: str, engine_version: str) -> Query:
     """Store documents given as one JSON array (cache_key as "\\\\x<hex>", the row columns, detail).
 
@@ -38,6 +40,7 @@ def insert_docs(docs_json: str, engine_version: str) -> Query:
     )
 
 
+@reads(Read.ONE)
 def insert_private_doc(doc_json: str, engine_version: str) -> Query:
     """Store one document that is never reused (no cache key): a crash, a timeout, an internal
     error, or the fresh audit of a reuse=false job whose key was already taken."""
@@ -49,6 +52,7 @@ def insert_private_doc(doc_json: str, engine_version: str) -> Query:
     )
 
 
+@reads(Read.ONE)
 def delete_unused_docs(after_id: int, span: int) -> Query:
     """Delete the documents no result row points at, among the next `span` ids after `after_id`.
 

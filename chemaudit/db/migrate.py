@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 
 import migrations
 from chemaudit.db import queries as q
+from chemaudit.db.executor import run
 
 CONNECT_TIMEOUT = 10
 
@@ -55,13 +56,12 @@ def known_revisions() -> set[str]:
 
 def database_revision(database_url: str) -> str | None:
     """The database's Alembic revision; None when it was never migrated."""
-    query = q.schema_revision()
     with psycopg.connect(database_url, connect_timeout=CONNECT_TIMEOUT, autocommit=True) as conn:
         try:
-            row = conn.execute(query.sql, query.params).fetchone()
+            row = run(conn, q.schema_revision())
         except psycopg.errors.UndefinedTable:
             return None
-    return row[0] if row else None
+    return row["version_num"] if row else None
 
 
 def require_head(database_url: str) -> str:

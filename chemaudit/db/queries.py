@@ -1,27 +1,25 @@
 """Every SQL statement of the project, each a named function returning a `Query`.
 
-A `Query` is driver-neutral (psycopg `%(name)s` parameters): the web side runs it on an async
-psycopg connection, the workers on a sync one. No SQL text lives anywhere else (the migrations
-keep their own DDL history).
+A `Query` (chemaudit/db/query.py) is driver-neutral (psycopg `%(name)s` parameters) and says
+how its result is read; chemaudit/db/executor.py runs it, on the web side's async connections
+and the workers' sync ones alike. No SQL text lives anywhere else (the migrations keep their
+own DDL history).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from chemaudit.db.query import Query, Read, reads
 
-@dataclass(frozen=True, slots=True)
-class Query:
-    sql: str
-    params: dict[str, Any] = field(default_factory=dict)
+__all__ = ["Query", "Read", "reads"]  # re-exported: the other *queries modules import them from here
 
 
 # Jobs ------------------------------------------------------------------------------------------
 
+@reads(Read.NOTHING)
 def insert_job(job_id: UUID, filename: str, options: dict, owner: str | None,
                priority: str = "normal") -> Query:
     return Query(
@@ -32,6 +30,7 @@ def insert_job(job_id: UUID, filename: str, options: dict, owner: str | None,
     )
 
 
+@reads(Read.NOTHING)
 def finish_upload(job_id: UUID, fmt: str, compressed: bool, upload_bytes: int, total: int,
                   chunk_size: int) -> Query:
     """Record the upload's totals and create its chunk rows, in one statement.
@@ -57,6 +56,7 @@ def copy_job_inputs() -> str:
     return "COPY job_inputs (job_id, idx, name, kind, text, error) FROM STDIN"
 
 
+@reads(Read.ONE)
 def append_event(job_id: UUID, eta_seconds: int) -> Query:
     """Append the job's current state as its next progress event (the trigger NOTIFYs it)."""
     return Query(
@@ -70,6 +70,7 @@ def append_event(job_id: UUID, eta_seconds: int) -> Query:
     )
 
 
+@reads(Read.ONE)
 def progress_snapshot(job_id: UUID, owner: str | None = None, check_owner: bool = False) -> Query:
     """The latest progress message of a job, with its timestamps; no row if unknown."""
     return Query(
@@ -81,6 +82,7 @@ def progress_snapshot(job_id: UUID, owner: str | None = None, check_owner: bool 
     )
 
 
+@reads(Read.ALL)
 def events_after(job_id: UUID, after_seq: int) -> Query:
     return Query(
         "SELECT chemaudit_progress_json(e) AS message FROM job_events e"
@@ -89,10 +91,7 @@ def events_after(job_id: UUID, after_seq: int) -> Query:
     )
 
 
-def job_row(job_id: UUID) -> Query:
-    return Query("SELECT * FROM jobs WHERE id = %(id)s", {"id": job_id})
-
-
+@reads(Read.ONE)
 def cancel_job(job_id: UUID) -> Query:
     """Flip a running job to cancelled; no row when it had already ended."""
     return Query(
@@ -102,6 +101,7 @@ def cancel_job(job_id: UUID) -> Query:
     )
 
 
+@reads(Read.ONE)
 def fail_job(job_id: UUID, message: str) -> Query:
     return Query(
         "UPDATE jobs SET status = 'failed', finished_at = now(), error_message = %(msg)s"
@@ -110,16 +110,9 @@ def fail_job(job_id: UUID, message: str) -> Query:
     )
 
 
-def lock_job(job_id: UUID) -> Query:
-    return Query("SELECT status FROM jobs WHERE id = %(id)s FOR UPDATE", {"id": job_id})
-
-
-def job_status(job_id: UUID) -> Query:
-    return Query("SELECT status FROM jobs WHERE id = %(id)s", {"id": job_id})
-
-
 # Worker side: chunks and results ---------------------------------------------------------------
 
+@reads(Read.ALL)
 def pending_inputs(job_id: UUID, start_idx: int, end_idx: int) -> Query:
     """The chunk's records that have no result yet (a resumed chunk skips finished ones)."""
     return Query(
@@ -138,6 +131,7 @@ DOC_COLUMNS = (
 )
 
 
+@reads(Read.ONE)
 def insert_results(rows_json: str, reused_idx: list[int]) -> Query:
     """Insert result rows given as one JSON array of {job_id, idx, name, smiles, doc_id}; the
     other columns are copied from each row's document. Existing (job_id, idx) rows are kept.
@@ -163,6 +157,7 @@ def insert_results(rows_json: str, reused_idx: list[int]) -> Query:
     )
 
 
+@reads(Read.ONE)
 def advance_job(job_id: UUID, inserted: int, errors: int, reused: int = 0) -> Query:
     """Add newly stored results (`reused` of them from the cache) to a running job, completing
     it when the count is reached.
@@ -183,6 +178,7 @@ def advance_job(job_id: UUID, inserted: int, errors: int, reused: int = 0) -> Qu
     )
 
 
+@reads(Read.ONE)
 def recent_rate_anchor(job_id: UUID, window_seconds: float) -> Query:
     """The oldest progress event inside the rate window, to measure the recent rate against."""
     return Query(
@@ -194,28 +190,14 @@ def recent_rate_anchor(job_id: UUID, window_seconds: float) -> Query:
     )
 
 
-# Web side: reading results ---------------------------------------------------------------------
+# Web side: metrics and health ------------------------------------------------------------------
 
-def job_exists(job_id: UUID) -> Query:
-    return Query("SELECT owner FROM jobs WHERE id = %(id)s", {"id": job_id})
-
-
-def results_page(job_id: UUID, offset: int, limit: int) -> Query:
-    return Query(
-        "SELECT idx, name, smiles, status, error, detail FROM results"
-        " WHERE job_id = %(id)s ORDER BY idx OFFSET %(off)s LIMIT %(lim)s",
-        {"id": job_id, "off": offset, "lim": limit},
-    )
-
-
-def results_count(job_id: UUID) -> Query:
-    return Query("SELECT count(*) AS n FROM results WHERE job_id = %(id)s", {"id": job_id})
-
-
+@reads(Read.ALL)
 def jobs_by_status() -> Query:
     return Query("SELECT status, count(*) AS n FROM jobs GROUP BY status")
 
 
+@reads(Read.ONE)
 def work_totals() -> Query:
     return Query(
         "SELECT (SELECT sum(processed) FROM jobs) AS processed,"
@@ -223,6 +205,7 @@ def work_totals() -> Query:
         "  WHERE j.status = 'processing' AND NOT c.done) AS pending_chunks")
 
 
+@reads(Read.ONE)
 def ping() -> Query:
     return Query("SELECT 1 AS ok")
 
@@ -232,15 +215,18 @@ def ping() -> Query:
 MIGRATION_LOCK = "chemaudit-migrations"
 
 
+@reads(Read.NOTHING)
 def lock_migrations() -> Query:
     """Wait for the session-level advisory lock that makes concurrent upgrades take turns."""
     return Query("SELECT pg_advisory_lock(hashtext(%(name)s))", {"name": MIGRATION_LOCK})
 
 
+@reads(Read.NOTHING)
 def unlock_migrations() -> Query:
     return Query("SELECT pg_advisory_unlock(hashtext(%(name)s))", {"name": MIGRATION_LOCK})
 
 
+@reads(Read.ONE)
 def schema_revision() -> Query:
     """The database's Alembic revision (no row, or an error if the table is missing: not migrated)."""
     return Query("SELECT version_num FROM alembic_version")
@@ -248,6 +234,7 @@ def schema_revision() -> Query:
 
 # Progress sockets: filling gaps --------------------------------------------------------------
 
+@reads(Read.ALL)
 def events_between(job_id: UUID, after_seq: int, before_seq: int) -> Query:
     """The job's progress messages with after_seq < seq < before_seq, in seq order."""
     return Query(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from chemaudit.db.queries import Query
+from chemaudit.db.queries import Query, Read, reads
 
 RESULT_STATUSES = ("success", "error")
 SORT_DIRECTIONS = {"asc": "ASC", "desc": "DESC"}
@@ -215,6 +215,7 @@ def statistics(job_id: UUID) -> Query:
                  {"id": job_id})
 
 
+@reads(Read.ONE)
 def store_statistics(job_id: UUID) -> Query:
     """Compute and store the statistics; for the transaction that completes the job."""
     return Query(

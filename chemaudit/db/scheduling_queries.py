@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chemaudit.db.queries import Query
+from chemaudit.db.queries import Query, Read, reads
 from chemaudit.db.schema import PRIORITY_WEIGHTS
 
 _WEIGHT = "CASE j.priority " + " ".join(
@@ -29,6 +29,7 @@ _CLAIMABLE = ("NOT c.done AND (c.lease_until IS NULL OR c.lease_until <= now())"
               " AND (c.retry_after IS NULL OR c.retry_after <= now())")
 
 
+@reads(Read.ALL)
 def fair_candidates(limit: int = 8, only_job: UUID | None = None) -> Query:
     """Running jobs with a claimable chunk, fairest first, with the pass a claim starts from.
 
@@ -54,6 +55,7 @@ def fair_candidates(limit: int = 8, only_job: UUID | None = None) -> Query:
     )
 
 
+@reads(Read.ALL)
 def fifo_candidates(limit: int = 8) -> Query:
     """Running jobs with a claimable chunk in upload order (the `fifo` setting, for comparison)."""
     return Query(
@@ -65,6 +67,7 @@ def fifo_candidates(limit: int = 8) -> Query:
     )
 
 
+@reads(Read.ONE)
 def claim_in_job(job_id: UUID, start_pass: float, weight: int, lease_seconds: float) -> Query:
     """Lease the job's lowest claimable chunk and advance the job's pass; no row if none is free.
 
@@ -89,6 +92,7 @@ def claim_in_job(job_id: UUID, start_pass: float, weight: int, lease_seconds: fl
     )
 
 
+@reads(Read.NOTHING)
 def renew_chunk(job_id: UUID, chunk_no: int, done: bool, lease_seconds: float) -> Query:
     """Extend the chunk's lease after a batch commit; mark it done (lease released) on its last."""
     return Query(
@@ -100,6 +104,7 @@ def renew_chunk(job_id: UUID, chunk_no: int, done: bool, lease_seconds: float) -
     )
 
 
+@reads(Read.ONE)
 def record_chunk_failure(job_id: UUID, chunk_no: int, message: str, backoff_seconds: float) -> Query:
     """Count a run that raised, keep its error, release the lease and hold the chunk back a while."""
     return Query(
@@ -112,10 +117,12 @@ def record_chunk_failure(job_id: UUID, chunk_no: int, message: str, backoff_seco
 
 # Sweeper ---------------------------------------------------------------------------------------
 
+@reads(Read.ONE)
 def try_sweep_lock() -> Query:
     return Query("SELECT pg_try_advisory_xact_lock(hashtext('chemaudit-sweeper')) AS locked")
 
 
+@reads(Read.ONE)
 def claimable_count(settled_seconds: float) -> Query:
     """How many chunks of running jobs are claimable and have been for a while.
 
@@ -131,6 +138,7 @@ def claimable_count(settled_seconds: float) -> Query:
     )
 
 
+@reads(Read.ALL)
 def idle_claimable_chunks(stale_seconds: float) -> Query:
     """Claimable chunks of running jobs in which nothing was claimed, renewed or re-sent lately.
 
@@ -148,6 +156,7 @@ def idle_claimable_chunks(stale_seconds: float) -> Query:
     )
 
 
+@reads(Read.ONE)
 def queued_tokens(queue_name: str) -> Query:
     """Work tokens waiting in the PostgreSQL broker's queue (not yet taken by a worker)."""
     return Query(
@@ -156,6 +165,7 @@ def queued_tokens(queue_name: str) -> Query:
     )
 
 
+@reads(Read.ROWCOUNT)
 def drop_surplus_tokens(job_id: UUID, queue_name: str) -> Query:
     """After a cancel, delete as many queued tokens as the job had chunks nobody had claimed.
 
@@ -173,6 +183,7 @@ def drop_surplus_tokens(job_id: UUID, queue_name: str) -> Query:
     )
 
 
+@reads(Read.ALL)
 def work_by_owner() -> Query:
     """Running jobs and chunks waiting for a worker, per owner (for /metrics)."""
     return Query(
@@ -184,6 +195,7 @@ def work_by_owner() -> Query:
     )
 
 
+@reads(Read.ALL)
 def service_loads(window_seconds: float) -> Query:
     """The service's recent rate and every running job's remaining work, for the shared ETA.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from chemaudit.ingest.parsers import FORMATS, SNIFFED
 from chemaudit.ingest.sdf import is_end_line
 from chemaudit.ingest.smiles import is_smiles_header, looks_like_smiles
 
@@ -19,17 +20,18 @@ _LEADING_BLANKS = 3  # blank lines a file may have in front of its first record'
 # A counts line is digits and spaces only ("aaabbblll...999 V2000"); the version may be missing.
 _COUNTS = re.compile(rb"[ \d]{2}\d[ \d]{2}\d[ \d]*(V2000|V3000)?\s*")
 _DELIMITERS = {b"\t": "tabs", b",": "commas", b";": "semicolons"}
-_LABEL = {"sdf": "SDF", "smiles": "SMILES", "csv": "CSV", "tsv": "TSV"}
 
 
 class FormatChoice(NamedTuple):
-    format: str  # sdf | smiles | csv | tsv
+    format: str  # a name in parsers.FORMATS
     delimiter: str  # "," "\t" ";" for csv/tsv, else ""
     reason: str  # one sentence, kept with the job
 
 
 def decide_format(named: str | None, window: bytes, *, complete: bool, smiles_column: str) -> FormatChoice:
     """The format of the decoded text whose first bytes are `window`; `named` is what the name says."""
+    if named is not None and named not in SNIFFED:  # a format known by its name alone
+        return FormatChoice(named, FORMATS[named].delimiter, f"The file name says {FORMATS[named].label}.")
     lines = window.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
     if not complete and len(lines) > 1:
         lines.pop()  # the last line may be cut short
@@ -55,7 +57,7 @@ def decide_format(named: str | None, window: bytes, *, complete: bool, smiles_co
 
 
 def _by_name_then_shape(named: str | None, first: bytes, content: list[bytes]) -> FormatChoice:
-    says = f"The file name says {_LABEL[named]}" if named else ""
+    says = f"The file name says {FORMATS[named].label}" if named else ""
     if named in ("csv", "tsv"):
         delimiter = "," if named == "csv" else "\t"
         if delimiter.encode() not in first and _all_smiles_lines(content[:5]):

@@ -37,6 +37,7 @@ class SdfParser:
     """
 
     kind = "mol"
+    empty_detail: str | None = None  # an SD file without records needs no more words than the default
 
     def __init__(self, numbering: Numbering, max_record_bytes: int, max_data_bytes: int):
         self._numbering = numbering

@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 
 from chemaudit.errors import BadInput, UnsupportedFormat
+from chemaudit.ingest.parsers import BY_EXTENSION
 
 SNIFF_BYTES = 64 * 1024
 SUPPORTED = "SDF (.sdf, .sd, .mol), SMILES (.smi, .smiles, .txt), CSV (.csv) or TSV (.tsv), optionally gzipped"
 
-_BY_EXTENSION = {
-    "sdf": "sdf", "sd": "sdf", "mol": "sdf", "sdfile": "sdf", "mdl": "sdf",
-    "smi": "smiles", "smiles": "smiles", "ism": "smiles", "can": "smiles", "cxsmi": "smiles", "cxsmiles": "smiles",
-    "csv": "csv", "tsv": "tsv", "tab": "tsv",
-}
 _COMPRESSED_SUFFIXES = ("gz", "gzip")
 _UNSUPPORTED_EXTENSIONS = frozenset(
     "xlsx xls xlsm ods docx doc pdf png jpg jpeg gif bmp tif tiff svg zip 7z rar bz2 xz zst tar tgz "
@@ -47,7 +43,7 @@ def format_from_name(filename: str) -> str | None:
     ext = parts[-1] if len(parts) > 1 else ""
     if ext in _UNSUPPORTED_EXTENSIONS:
         raise UnsupportedFormat(f"Files of type .{ext} are not supported; upload {SUPPORTED}.")
-    return _BY_EXTENSION.get(ext)
+    return BY_EXTENSION.get(ext)
 
 
 def check_text(window: bytes, named_format: str | None) -> None:

@@ -6,14 +6,12 @@ import re
 
 from chemaudit.errors import BadInput, TooLarge, UnsupportedFormat
 from chemaudit.ingest.decompress import GZIP_MAGIC, Gunzip
-from chemaudit.ingest.delimited import DelimitedParser
 from chemaudit.ingest.encoding import BomStage
 from chemaudit.ingest.format_choice import decide_format
 from chemaudit.ingest.limits import IngestLimits
 from chemaudit.ingest.lines import LineSplitter
+from chemaudit.ingest.parsers import FORMATS, ParserSetup, RecordParser, make_parser
 from chemaudit.ingest.records import Numbering, Record
-from chemaudit.ingest.sdf import SdfParser
-from chemaudit.ingest.smiles import SmilesParser
 from chemaudit.ingest.sniff import SNIFF_BYTES, check_text, format_from_name
 
 _LINE_BREAK = re.compile(rb"[\r\n]")
@@ -52,7 +50,7 @@ class UploadSplitter:
         self._scanned = 0
         self._lines = LineSplitter(limits.max_line_bytes)
         self._numbering = Numbering(limits.max_molecules)
-        self._parser: SdfParser | SmilesParser | DelimitedParser | None = None
+        self._parser: RecordParser | None = None
         self._out: list[Record] = []
         self._finished = False
 
@@ -152,15 +150,9 @@ class UploadSplitter:
             delimiter = hint.group(1).decode()
             self.format = "tsv" if delimiter == "\t" else "csv"
             self.format_reason = f"The first line, {hint.group(0).strip().decode()!r}, is Excel's delimiter hint."
-        if self.format == "sdf":
-            self._parser = SdfParser(self._numbering, self.limits.max_record_bytes, self.limits.max_sd_data_bytes)
-        elif self.format == "smiles":
-            self._parser = SmilesParser(self._numbering, self.limits.max_record_bytes)
-        else:
-            self._parser = DelimitedParser(
-                self._numbering, delimiter, smiles_column=self._smiles_column,
-                name_column=self._name_column, max_record_bytes=self.limits.max_record_bytes,
-            )
+        self._parser = make_parser(self.format, ParserSetup(
+            self._numbering, self.limits, delimiter, smiles_column=self._smiles_column,
+            name_column=self._name_column))
         if window:
             self._emit(self._lines.feed(window))
 
@@ -178,7 +170,6 @@ class UploadSplitter:
             if self.compressed:
                 return "The gzip file decompresses to nothing: there are no molecules in it."
             return "The uploaded file is empty."
-        detail = getattr(self._parser, "empty_detail", None)
-        if detail:
-            return detail
-        return f"The file holds no molecules: no {self.format.upper()} records were found in it."
+        if self._parser.empty_detail:
+            return self._parser.empty_detail
+        return f"The file holds no molecules: no {FORMATS[self.format].label} records were found in it."

@@ -4,33 +4,23 @@ Revision ID: 0002
 Revises: 0001
 
 The progress message is built by one SQL function, used both by the trigger and by the snapshot
-query, so a live message and a snapshot of the same event are identical.
+query, so a live message and a snapshot of the same event are identical. Its text is the
+versioned file chemaudit/db/sql/progress_message_v1.sql; a later message version is a new file
+and a new migration loading it.
 """
 
 from typing import Sequence, Union
 
 from alembic import op
 
+from chemaudit.db.sql import load
+
 revision: str = "0002"
 down_revision: Union[str, Sequence[str], None] = "0001"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-PROGRESS_FUNCTION = """
-CREATE OR REPLACE FUNCTION chemaudit_progress_json(e job_events) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT jsonb_build_object(
-    'job_id', e.job_id,
-    'status', e.status,
-    'progress', CASE WHEN e.total > 0
-                     THEN round(100.0 * e.processed / e.total, 2)::float8 ELSE 0::float8 END,
-    'processed', e.processed,
-    'total', e.total,
-    'eta_seconds', e.eta_seconds,
-    'seq', e.seq,
-    'error_message', e.error_message)
-$$;
-"""
+PROGRESS_FUNCTION = load("progress_message_v1")  # chemaudit_progress_json(job_events)
 
 NOTIFY_FUNCTION = """
 CREATE OR REPLACE FUNCTION chemaudit_notify_progress() RETURNS trigger

@@ -10,6 +10,7 @@ import aiohttp
 import psycopg
 import pytest
 
+from chemaudit.progress_fields import CORE_FIELDS
 from service.app import create_app
 from service.auth import hash_key
 from service.dashboard.routes import STATIC, STATIC_DIR
@@ -19,7 +20,7 @@ from tests.support.molecules import NCI_SDF_200, write_csv
 
 pytestmark = pytest.mark.integration
 
-PROGRESS_FIELDS = {"job_id", "status", "progress", "processed", "total", "eta_seconds"}
+PROGRESS_FIELDS = set(CORE_FIELDS)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from chemaudit.db import queries as q
-from chemaudit.progress import PROGRESS_FIELDS
+from chemaudit.progress_fields import MESSAGE_FIELDS
 from service import progress_source
 from service.app import create_app
 from service.hub import Subscriber
@@ -166,7 +166,7 @@ async def test_snapshot_and_live_messages_have_one_shape(client, database_url):
         append_events(database_url, job_id, 1)
         live = await job_ws.receive_json(timeout=5)
         dashboard_live = await all_ws.receive_json(timeout=5)
-    shape = [*PROGRESS_FIELDS, "seq", "error_message"]
+    shape = list(MESSAGE_FIELDS)  # the six progress fields, then seq and error_message
     for message in (snapshot, live, dashboard_snapshot, dashboard_live):
         assert list(message) == shape, message
     assert (snapshot["seq"], live["seq"]) == (1, 2) and dashboard_live == live

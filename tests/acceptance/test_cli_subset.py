@@ -11,24 +11,14 @@ import psycopg
 import pytest
 
 from tests.acceptance import conftest as acceptance
-from tests.support import pg
 from tests.support.molecules import NCI_SDF_200
 
 pytestmark = pytest.mark.acceptance
 
 
 @pytest.fixture(scope="module")
-def server(pg_admin_url, tmp_path_factory):
-    name = pg.unique_name("chemaudit_subset")
-    url = pg.create_database(pg_admin_url, name)
-    running = acceptance.Service(url, workers=2, log_path=tmp_path_factory.mktemp("subset") / "serve.log")
-    try:
-        running.wait_healthy()
-        running.database_url = url
-        yield running
-    finally:
-        running.stop()
-        pg.drop_database(pg_admin_url, name)
+def server(service):
+    return service  # conftest's real `chemaudit serve` for this module
 
 
 def cli(server, *args: str) -> subprocess.CompletedProcess:

@@ -128,6 +128,8 @@ class ColumnSniffer:
         else:
             rows = list(csv.reader(io.StringIO("\n".join(sample)), delimiter=delimiter))
         rows = [row for row in rows if any(cell.strip() for cell in row)]
+        if not rows:
+            raise BadInput("The file's first lines hold no values: there is no header row to read columns from.")
         header, has_header = _header(rows)
         data = rows[1:] if has_header else rows
         return Columns(

@@ -147,6 +147,11 @@ async def test_an_upload_with_a_profile_scores_every_molecule(client, start_work
     with psycopg.connect(database_url) as conn:
         stored = conn.execute("SELECT options -> 'profile' FROM jobs WHERE id = %s", (job_id,)).fetchone()[0]
     assert stored["thresholds"] == MINE["thresholds"]
+    exported = await (await client.get(f"/api/v1/batch/{job_id}/export", params={"format": "json"})).json()
+    by_index = {item["index"]: item for item in scored}
+    for item in exported["results"]:
+        if item["status"] == "success":
+            assert item["scoring"]["profile"] == by_index[item["index"]]["scoring"]["profile"]
 
 
 async def test_a_job_without_a_profile_has_no_profile_fields(client, start_worker):

@@ -70,4 +70,6 @@ def to_item(row: dict) -> dict:
     }
     for key in DETAIL_KEYS:
         item[key] = detail.get(key)
+    if row.get("profile") is not None:  # the job's scoring profile, as ChemAudit's scoring.profile
+        item["scoring"] = {**(item["scoring"] or {}), "profile": row["profile"]}
     return item

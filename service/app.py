@@ -11,7 +11,7 @@ from aiohttp import web
 from chemaudit.broker import make_broker
 from chemaudit.notify.targets import check_settings as check_notify_settings
 from chemaudit.settings import Settings
-from service import health, job_details, jobs, metrics, notifications, upload, validate, websocket
+from service import config, detect_columns, health, job_details, jobs, metrics, notifications, upload, validate, websocket
 from service.auth import check_key_settings, create_ticket
 from service.budgets import setup_budgets
 from service.db import POOL_SIZE, make_pool
@@ -24,6 +24,8 @@ from service.middleware import errors_middleware
 from service.progress_source import latest_message
 from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
+from service.profiles import setup_profile_routes
+from service.subsets import setup_subset_routes
 from service.results_api import setup_results_routes
 from service.rate_limit import RateLimiter
 from service.slots import Slots
@@ -38,6 +40,9 @@ def setup_routes(app: web.Application) -> None:
     upload_resource.add_route("POST", upload.upload)
     # Without this, GET falls through to GET /batch/{job_id} and answers 404 for a job "upload".
     upload_resource.add_route("GET", _post_only)
+    columns_resource = app.router.add_resource(f"{API}/batch/detect-columns")
+    columns_resource.add_route("POST", detect_columns.detect_columns)
+    columns_resource.add_route("GET", _post_only)
     app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
     app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
     app.router.add_get(f"{API}/batch/{{job_id}}/notifications", notifications.job_notifications)
@@ -45,11 +50,14 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(f"{API}/tickets", create_ticket)
     app.router.add_get(f"{API}/checks", validate.list_checks)
     app.router.add_get(f"{API}/health", health.health)
+    app.router.add_get(f"{API}/config", config.get_config)
     app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
     # First, so it answers GET /batch/{job_id}: results_api's page plus the upload's format and reason.
     app.router.add_get(f"{API}/batch/{{job_id}}", job_details.job_results)
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
+    setup_subset_routes(app)  # POST /batch/{job_id}/subset/revalidate|rescore|score-inline
+    setup_profile_routes(app)  # /profiles CRUD, duplicate, export, import
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
 

@@ -41,6 +41,7 @@ PROGRESS = _object(list(CORE_FIELDS), {
     **progress_properties(),
     "started_at": TIME_OR_NULL,
     "finished_at": TIME_OR_NULL,
+    "parent_job_id": {**UUID, "description": "/status of a subset job only: the job it was made from."},
 }, "The progress message, identical on WebSockets and on /status.")
 
 CANCELLED = {"allOf": [ref("ProgressMessage"), _object(["message"], {"message": {"type": "string"}})]}
@@ -77,6 +78,9 @@ UPLOAD_FORM = {
                                  "options and engine version) takes it instead of being audited again. "
                                  "false audits every record afresh."},
         **NOTIFY_FIELDS,
+        "profile_id": {"type": "string", "pattern": "^[0-9]+$",
+                       "description": "A scoring profile (GET /api/v1/profiles): each molecule gets its "
+                                      "`scoring.profile` block; unknown: 404."},
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
                  "description": "SDF (.sdf .sd .mol), SMILES (.smi .smiles .txt), CSV or TSV; "
                                 "optionally gzip-compressed (.gz)."},
@@ -152,6 +156,9 @@ STATISTICS = _object(["total", "successful", "errors"], {
     "processing_time_seconds": NUMBER_OR_NULL,
     "molecules_per_second": NUMBER_OR_NULL,
     "reused": {**INT0, "description": "Results taken from the result cache instead of audited again."},
+    "avg_profile_score": {**NUMBER_OR_NULL, "description": "Jobs with a scoring profile only."},
+    "profile_compliance_rate": {**NUMBER_OR_NULL,
+                                "description": "Percent of scored molecules with a profile score >= 80."},
 })
 
 RESULTS_PAGE = {"allOf": [ref("ProgressMessage"), _object(
@@ -182,6 +189,8 @@ HISTORY_ITEM = _object(["job_id", "filename", "status", "total", "processed", "c
     "duration_seconds": NUMBER_OR_NULL,
     "molecules_per_second": NUMBER_OR_NULL,
     "error_message": {"type": ["string", "null"]},
+    "parent_job_id": {"type": ["string", "null"], "format": "uuid",
+                      "description": "The job a subset job was made from."},
 })
 
 HISTORY = _object(["jobs", "limit", "next_cursor"], {

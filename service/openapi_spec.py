@@ -6,6 +6,8 @@ operations actually registered in an app, so the document never lists a route th
 
 from __future__ import annotations
 
+import sys
+
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
 from chemaudit.export import FORMATS
 from service.dashboard.routes import STATIC
@@ -271,3 +273,9 @@ def build_document(registered: set[tuple[str, str]]) -> dict:
             },
         },
     }
+
+
+# ChemAudit's further batch calls (detect-columns, subsets, profiles, config): their own module.
+from service import openapi_parity  # noqa: E402  (it uses the helpers above)
+
+openapi_parity.add_to(sys.modules[__name__])

@@ -38,6 +38,8 @@ async def current_message(pool: AsyncConnectionPool, job_id: UUID | str,
     message = progress_message(row["message"])
     message["started_at"] = _iso(row["started_at"])
     message["finished_at"] = _iso(row["finished_at"])
+    if row["parent_job_id"] is not None:  # a subset job (service/subsets.py)
+        message["parent_job_id"] = str(row["parent_job_id"])
     return message
 
 

@@ -153,6 +153,7 @@ def _history_item(row: dict) -> dict:
         "finished_at": iso(row["finished_at"]),
         "duration_seconds": round(duration, 3) if duration is not None else None,
         "molecules_per_second": rate, "error_message": row["error_message"],
+        "parent_job_id": str(row["parent_job_id"]) if row["parent_job_id"] else None,
     }
 
 

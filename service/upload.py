@@ -11,28 +11,19 @@ and a 202 means everything was.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
 from aiohttp import web
 
-from chemaudit.broker import BROKER_ERRORS, enqueue_chunks
-from chemaudit.db import outbox_queries as oq
 from chemaudit.db import queries as q
 from chemaudit.errors import BadInput
 from chemaudit.ingest import IngestLimits, UploadSplitter
 from chemaudit.notify.targets import FIELDS as NOTIFY_FIELDS, targets_for_upload
 from service.auth import request_owner
-from service.db import run
-from service.keys import (
-    BROKER,
-    POOL,
-    SETTINGS,
-    UPLOAD_COMMITS,
-    UPLOAD_LIMITER,
-    UPLOAD_SLOTS,
-)
+from service.job_store import NewJob, StoredInputs, enqueue_job, queued_message, store_job
+from service.keys import POOL, SETTINGS, UPLOAD_LIMITER, UPLOAD_SLOTS
+from service.profiles import find_profile, snapshot
 from service.rate_limit import client_id
 from service.upload_form import OPTION_FLAGS, FormLimits, UploadForm, read_form
 from service.upload_spool import UploadSpool
@@ -60,17 +51,11 @@ async def upload(request: web.Request) -> web.Response:
         finally:
             spool.close()
     total = spool.total
-    chunk_count = (total + settings.chunk_size - 1) // settings.chunk_size
-    try:
-        await asyncio.to_thread(enqueue_chunks, request.app[BROKER], job_id, range(chunk_count))
-    except BROKER_ERRORS as exc:
-        # The job and its chunks are committed: answering an error would invite a duplicate
-        # upload. The workers' sweeper sends the messages of chunks nobody has touched.
-        log.warning("job %s: chunk messages not sent (%s); the sweeper will send them", job_id, exc)
+    chunk_count = await enqueue_job(request.app, job_id, total)
     splitter = spool.splitter
     return web.json_response(
         {"job_id": str(job_id), "status": "processing", "total_molecules": total,
-         "message": f"Job queued: {total} molecules in {chunk_count} chunk{'' if chunk_count == 1 else 's'}.",
+         "message": queued_message(total, chunk_count),
          "format": splitter.format, "format_reason": splitter.format_reason},
         status=202,
     )
@@ -85,19 +70,20 @@ def _splitter(settings, filename: str, values: dict) -> UploadSplitter:
 async def _store(app: web.Application, job_id: uuid.UUID, form: UploadForm, spool: UploadSpool,
                  owner: str | None) -> None:
     """The job, its records, chunks and first event, in one transaction on a pooled connection."""
-    settings, splitter = app[SETTINGS], spool.splitter
+    splitter = spool.splitter
     options = {name: value for name, value in form.values.items()
                if name != "priority" and name not in NOTIFY_FIELDS}
     options["format_reason"] = splitter.format_reason
-    targets = targets_for_upload(settings, form.values)
-    async with app[UPLOAD_COMMITS], app[POOL].connection() as conn, conn.transaction():
-        await run(conn, q.insert_job(job_id, form.filename, options, owner, form.values["priority"]))
-        if targets:
-            await run(conn, oq.insert_targets(job_id, targets))
+    if form.values["profile_id"] is not None:  # a copy: editing the profile later leaves the job as it is
+        options["profile"] = snapshot(await find_profile(app[POOL], form.values["profile_id"], owner))
+
+    async def copy_spool(conn) -> StoredInputs:
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             await spool.copy_into(copy)
-        await run(conn, q.finish_upload(job_id, splitter.format, splitter.compressed,
-                                        splitter.bytes_in, spool.total, settings.chunk_size))
-        await run(conn, q.append_event(job_id, 0))
+        return StoredInputs(splitter.format, splitter.compressed, splitter.bytes_in, spool.total)
+
+    targets = tuple(targets_for_upload(app[SETTINGS], form.values))
+    await store_job(app, NewJob(job_id, form.filename, options, owner, form.values["priority"], targets=targets),
+                    copy_spool)
     log.info("job %s accepted: %s, %s (%s), %d molecules", job_id, form.filename, splitter.format,
              splitter.format_reason, spool.total)

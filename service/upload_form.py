@@ -43,6 +43,14 @@ def parse_text(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def parse_profile_id(name: str, raw: str) -> int:
+    """A scoring profile's id (GET /api/v1/profiles lists them); whether it exists is checked later."""
+    value = raw.strip()
+    if not value.isdigit() or not 0 < int(value) < 2**31:
+        raise InvalidOption(f"Option {name} must be a profile id (a positive integer), not {raw[:40]!r}.")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Field:
     """How a field's text is read (InvalidOption when it cannot be), its value when absent or
@@ -68,6 +76,8 @@ FIELDS: dict[str, Field] = {
     "webhook_url": Field(parse_webhook_url, None),
     "webhook_secret": Field(parse_secret, None),
     "notification_email": Field(parse_email, None),
+    # a scoring profile: each molecule gets its profile score (service/profiles.py)
+    "profile_id": Field(parse_profile_id, None),
 }
 
 

@@ -75,7 +75,7 @@ def progress_snapshot(job_id: UUID, owner: str | None = None, check_owner: bool 
     """The latest progress message of a job, with its timestamps; no row if unknown."""
     return Query(
         "SELECT chemaudit_progress_json(e) AS message, j.created_at, j.started_at,"
-        "  j.finished_at, j.owner"
+        "  j.finished_at, j.owner, j.parent_job_id"
         " FROM jobs j JOIN job_events e ON e.job_id = j.id AND e.seq = j.last_seq"
         " WHERE j.id = %(id)s AND (NOT %(check)s OR j.owner IS NOT DISTINCT FROM %(owner)s)",
         {"id": job_id, "owner": owner, "check": check_owner},
@@ -142,12 +142,17 @@ def insert_results(rows_json: str, reused_idx: list[int]) -> Query:
     (a purge removed it after the worker found it): the caller must not commit then.
     """
     doc_cols = ", ".join(f"d.{c}" for c in DOC_COLUMNS)
+    # A job uploaded with a scoring profile keeps it in its options; each successful row gets its
+    # block (chemaudit_profile_result, migration 0008). A batch is one job's rows.
     return Query(
         "WITH src AS (SELECT * FROM jsonb_to_recordset(%(rows)s::jsonb)"
         "  AS s(job_id uuid, idx integer, name text, smiles text, doc_id bigint)),"
-        " joined AS (SELECT s.job_id, s.idx, s.name, s.smiles, s.doc_id, " + doc_cols +
-        "  FROM src s JOIN result_docs d ON d.id = s.doc_id),"
-        " ins AS (INSERT INTO result_rows (job_id, idx, name, smiles, doc_id, " + ", ".join(DOC_COLUMNS) + ")"
+        " p AS (SELECT options -> 'profile' AS profile FROM jobs WHERE id = (SELECT job_id FROM src LIMIT 1)),"
+        " joined AS (SELECT s.job_id, s.idx, s.name, s.smiles, s.doc_id, " + doc_cols + ","
+        "  CASE WHEN p.profile IS NOT NULL AND d.status = 'success'"
+        "   THEN chemaudit_profile_result(d.detail, p.profile) END AS profile"
+        "  FROM src s JOIN result_docs d ON d.id = s.doc_id LEFT JOIN p ON true),"
+        " ins AS (INSERT INTO result_rows (job_id, idx, name, smiles, doc_id, " + ", ".join(DOC_COLUMNS) + ", profile)"
         "  SELECT * FROM joined ON CONFLICT (job_id, idx) DO NOTHING RETURNING idx, status)"
         " SELECT count(*) AS inserted, count(*) FILTER (WHERE status = 'error') AS errors,"
         "  count(*) FILTER (WHERE idx = ANY(%(reused)s::integer[])) AS reused,"

@@ -27,6 +27,7 @@ SORT_KEYS = {
     "safety": "r.alert_count",
     "status": 'r.status COLLATE "C"',
     "issues": "r.issue_count",
+    "profile_score": "r.profile_score",  # the job's scoring profile (migration 0008); NULL without one
 }
 
 
@@ -93,7 +94,7 @@ def job_header(job_id: UUID, owner: str | None = None, check_owner: bool = False
 def results_page(job_id: UUID, flt: ResultFilter, order: ResultOrder, offset: int, limit: int) -> Query:
     where, params = flt.where(job_id)
     return Query(
-        "SELECT r.idx, r.name, r.smiles, r.status, r.error, r.detail FROM results r"
+        "SELECT r.idx, r.name, r.smiles, r.status, r.error, r.detail, r.profile FROM results r"
         f" WHERE {where} ORDER BY {order.sql()} OFFSET %(offset)s LIMIT %(limit)s",
         {**params, "offset": offset, "limit": limit},
     )
@@ -127,7 +128,9 @@ _FLAT_SELECT = (
 _ITEM_SELECT = (
     "r.idx, json_build_object('index', r.idx, 'name', r.name, 'smiles', r.smiles,"
     " 'status', r.status, 'error', r.error, 'validation', x.d -> 'validation',"
-    " 'alerts', x.d -> 'alerts', 'scoring', x.d -> 'scoring',"
+    " 'alerts', x.d -> 'alerts',"
+    " 'scoring', CASE WHEN r.profile IS NULL THEN x.d -> 'scoring'"
+    "  ELSE coalesce(x.d -> 'scoring', '{}'::jsonb) || jsonb_build_object('profile', r.profile) END,"
     " 'standardization', x.d -> 'standardization')::text AS item_json"
 )
 
@@ -153,7 +156,7 @@ def export_rows(job_id: UUID, flt: ResultFilter, order: ResultOrder, shape: str)
 
 _STATISTICS = """
 WITH r AS (SELECT status, score, ml_score, qed, sa_score, lipinski_passed, alert_count, inchikey,
-  failed_checks, alert_catalogs FROM results WHERE job_id = %(id)s),
+  failed_checks, alert_catalogs, profile_score FROM results WHERE job_id = %(id)s),
 base AS (
   SELECT count(*) AS total,
     count(*) FILTER (WHERE status = 'success') AS successful,
@@ -169,7 +172,10 @@ base AS (
     count(*) FILTER (WHERE status = 'success' AND score >= 90) AS excellent,
     count(*) FILTER (WHERE status = 'success' AND score >= 70 AND score < 90) AS good,
     count(*) FILTER (WHERE status = 'success' AND score >= 50 AND score < 70) AS moderate,
-    count(*) FILTER (WHERE status = 'success' AND score < 50) AS poor
+    count(*) FILTER (WHERE status = 'success' AND score < 50) AS poor,
+    round(avg(profile_score) FILTER (WHERE status = 'success')::numeric, 1)::float8 AS avg_profile,
+    round(100.0 * count(*) FILTER (WHERE status = 'success' AND profile_score >= 80)
+      / nullif(count(profile_score) FILTER (WHERE status = 'success'), 0), 1)::float8 AS profile_compliance
   FROM r),
 checks AS (
   SELECT coalesce(jsonb_object_agg(name, n), '{}'::jsonb) AS summary
@@ -182,7 +188,7 @@ dups AS (
   FROM (SELECT count(*) AS n FROM r WHERE inchikey IS NOT NULL GROUP BY inchikey HAVING count(*) > 1) x),
 timing AS (
   SELECT extract(epoch FROM coalesce(finished_at, now()) - coalesce(started_at, created_at))::float8
-    AS seconds, reused
+    AS seconds, reused, options ? 'profile' AS profiled
   FROM jobs WHERE id = %(id)s)
 SELECT jsonb_build_object(
   'total', base.total, 'successful', base.successful, 'errors', base.errors,
@@ -197,6 +203,8 @@ SELECT jsonb_build_object(
   'molecules_per_second',
     CASE WHEN timing.seconds > 0 THEN round((base.total / timing.seconds)::numeric, 1)::float8 END,
   'reused', timing.reused)
+  || CASE WHEN timing.profiled THEN jsonb_build_object('avg_profile_score', base.avg_profile,
+       'profile_compliance_rate', base.profile_compliance) ELSE '{}'::jsonb END
 FROM base, checks, alerts, dups, timing
 """
 
@@ -209,7 +217,9 @@ def statistics(job_id: UUID) -> Query:
     each check; duplicates are InChIKeys shared by several molecules (groups, and molecules in
     them); processing time runs from the first stored result (else the upload) to the end
     (or now, while the job runs); reused counts results taken from the result cache instead of
-    audited. No row when the job does not exist.
+    audited. A job scored with a profile adds avg_profile_score and profile_compliance_rate
+    (percent of scored molecules with a profile score of 80 or more, ChemAudit's threshold).
+    No row when the job does not exist.
     """
     return Query(f"SELECT ({_STATISTICS.strip()}) AS statistics FROM jobs WHERE id = %(id)s",
                  {"id": job_id})
@@ -257,7 +267,7 @@ def job_history(limit: int, status: str | None = None, since: datetime | None = 
         params["before_at"], params["before_id"] = before
     return Query(
         "SELECT j.id, j.filename, j.format, j.compressed, j.upload_bytes, j.status, j.total,"
-        " j.processed, j.errors, j.created_at, j.started_at, j.finished_at, j.error_message,"
+        " j.processed, j.errors, j.created_at, j.started_at, j.finished_at, j.error_message, j.parent_job_id,"
         " extract(epoch FROM coalesce(j.finished_at, now()) - j.started_at)::float8 AS duration_seconds"
         f" FROM jobs j WHERE {' AND '.join(clauses)}"
         " ORDER BY j.created_at DESC, j.id DESC LIMIT %(limit)s",

@@ -91,11 +91,14 @@ jobs = Table(
     Column("priority", Text, nullable=False, server_default="normal"),
     Column("sched_pass", Float, nullable=True),  # stride-scheduling pass within the owner's jobs
     Column("last_claim_at", DateTime(timezone=True), nullable=True),
+    Column("parent_job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True,
+           comment="The job whose molecules this subset job (revalidate, rescore) re-runs."),
     CheckConstraint(_status_check, name="status"),
     CheckConstraint("priority IN ('low', 'normal', 'high')", name="priority"),
     CheckConstraint("processed >= 0 AND processed <= total", name="processed_in_range"),
     Index(None, "created_at"),
     Index(None, "status", "created_at"),
+    Index("ix_jobs_parent_job_id", "parent_job_id", postgresql_where=text("parent_job_id IS NOT NULL")),
 )
 
 # No foreign key: written only by the upload's COPY next to its job row, deleted only by the
@@ -160,6 +163,8 @@ result_rows = Table(
     *_result_columns(),
     Column("doc_id", BigInteger, ForeignKey("result_docs.id"), nullable=False),
     _now(),
+    Column("profile", JSONB, nullable=True,
+           comment="The job profile's block for this molecule: score and per-property breakdown."),
     CheckConstraint("status IN ('success', 'error')", name="status"),
     Index(None, "job_id", "score"),
     Index(None, "job_id", "status", "idx"),
@@ -179,6 +184,24 @@ job_events = Table(
     Column("error_message", Text, nullable=True),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_status_check, name="status"),
+)
+
+# ChemAudit's desirability profiles (migration 0008): presets (ids 1-8, read-only) and users' own.
+scoring_profiles = Table(
+    "scoring_profiles",
+    metadata,
+    Column("id", Integer, Identity(always=False), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("thresholds", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("weights", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("is_preset", Boolean, nullable=False, server_default=text("false")),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("owner", Text, nullable=True),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("char_length(name) BETWEEN 1 AND 100", name="name_length"),
+    comment="Desirability profiles: a range and a weight per property; presets are read-only.",
 )
 
 import chemaudit.db.notify_schema  # noqa: E402,F401  the notification tables (migration 0009)

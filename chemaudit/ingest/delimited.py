@@ -11,6 +11,13 @@ from chemaudit.ingest.smiles import looks_like_smiles
 
 NAME_COLUMNS = ("name", "id", "title", "compound_id", "molecule_name", "mol_name")
 _SHOWN_COLUMNS = 20
+# The csv module refuses a field over 131,072 characters, which would turn a long SMILES into an
+# unnamed parse error. Rows are already bounded (a line by max_line_bytes, a quoted multi-line row
+# by max_record_bytes), so its limit only gets in the way: lift it once, for every reader. The
+# record then keeps its name, and a SMILES too long to audit gets the size error like any other.
+_CSV_FIELD_LIMIT = 2**31 - 1
+if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
 
 
 class DelimitedParser:

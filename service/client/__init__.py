@@ -1,7 +1,7 @@
 """The client side of the `chemaudit` command: talk to a server, or audit a file locally.
 
-`add_client_commands(subparsers)` adds submit, watch, status, results, export, cancel and audit
-to the CLI's parser. The command modules are imported only when a command runs, so
+`add_client_commands(subparsers)` adds submit, watch, status, results, export, cancel, audit and
+subset to the CLI's parser. The command modules are imported only when a command runs, so
 `chemaudit status` does not load RDKit.
 """
 
@@ -14,17 +14,20 @@ import os
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
 from chemaudit.db.schema import PRIORITY_WEIGHTS
 from chemaudit.job_options import OPTION_FLAGS, cli_attribute
+from service.client.subset_commands import add_subset_commands
 
 DEFAULT_SERVER = "http://localhost:8001"
 # The export formats (chemaudit.export.FORMATS; not imported here, it loads RDKit).
 EXPORT_FORMATS = ("csv", "tsv", "sdf", "json", "ndjson", "xlsx")
 
 
-def _remote(name: str):
+def _remote(name: str, module: str = "commands"):
     def run(args: argparse.Namespace) -> int:
+        import importlib
+
         from service.client import commands
 
-        command = getattr(commands, name)
+        command = getattr(importlib.import_module(f"service.client.{module}"), name)
         return commands.run_client(lambda parsed: asyncio.run(command(parsed)), args)
 
     return run
@@ -52,6 +55,8 @@ def _upload_options(parser: argparse.ArgumentParser) -> None:
                         help="the job's weight within your share of the workers (server only; default normal)")
     parser.add_argument("--no-reuse", dest="no_reuse", action="store_true",
                         help="audit every record afresh instead of reusing stored results (server only)")
+    parser.add_argument("--profile", dest="profile_id", type=int, default=None,
+                        help="score every molecule with this scoring profile id (server only)")
 
 
 def _filter_options(parser: argparse.ArgumentParser) -> None:
@@ -115,3 +120,5 @@ def add_client_commands(sub) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     _upload_options(p)
     p.set_defaults(func=_local_audit)
+
+    add_subset_commands(sub, _server_options, lambda name: _remote(name, "subset_commands"))

@@ -57,6 +57,8 @@ def upload_fields(args) -> dict[str, str]:
         fields["priority"] = args.priority
     if getattr(args, "no_reuse", False):
         fields["reuse"] = "false"
+    if getattr(args, "profile_id", None) is not None:
+        fields["profile_id"] = str(args.profile_id)
     return fields
 
 

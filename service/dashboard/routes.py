@@ -24,8 +24,11 @@ STATIC = {
     "app.js": "text/javascript",
     "api.js": "text/javascript",
     "charts.js": "text/javascript",
+    "columns.js": "text/javascript",
     "home.js": "text/javascript",
     "job.js": "text/javascript",
+    "profiles.js": "text/javascript",
+    "subset.js": "text/javascript",
 }
 INDEX = "index.html"
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

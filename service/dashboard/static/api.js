@@ -44,11 +44,19 @@ async function withTicket(url) {
   return url;
 }
 
-export async function api(path, { method = "GET", params } = {}) {
+// `json`: a body sent as JSON; `form`: a FormData body (multipart).
+export async function api(path, { method = "GET", params, json, form } = {}) {
   const headers = { Accept: "application/json" };
   const key = apiKey();
   if (key) headers["X-API-Key"] = key;
-  const response = await fetch(withParams(path, params), { method, headers });
+  const init = { method, headers };
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  } else if (form) {
+    init.body = form;
+  }
+  const response = await fetch(withParams(path, params), init);
   const type = response.headers.get("content-type") || "";
   const body = type.includes("json") ? await response.json() : null;
   if (!response.ok) throw new ApiError(response.status, body);

@@ -4,6 +4,8 @@
 import {
   LiveSocket, RateMeter, TERMINAL, api, formatDuration, formatNumber, formatRate, formatTime, upload,
 } from "./api.js";
+import { ColumnPicker } from "./columns.js";
+import { fillProfileSelect } from "./profiles.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_SIZE = 50;
@@ -17,10 +19,13 @@ export class Home {
     this.historyTimer = null;
     this.renderQueued = false;
     $("upload-form").addEventListener("submit", (event) => this.submit(event));
+    this.columns = new ColumnPicker();
   }
 
   start() {
     this.loadHistory();
+    fillProfileSelect($("profile-select"), "(none)")
+      .catch((error) => this.notify(`Could not load the scoring profiles: ${error.message}`));
     this.socket = new LiveSocket("/ws/jobs", {
       onMessage: (message) => this.onMessage(message),
       onState: (state) => {
@@ -88,7 +93,7 @@ export class Home {
     if (!file) return;
     const data = new FormData();
     // Text fields first: the server applies the columns while the file streams in.
-    for (const name of ["smiles_column", "name_column"]) {
+    for (const name of ["smiles_column", "name_column", "profile_id"]) {
       const value = form.elements[name].value.trim();
       if (value) data.append(name, value);
     }
@@ -108,6 +113,7 @@ export class Home {
       Object.assign(job, { filename: file.name, total: body.total_molecules, created_at: new Date().toISOString() });
       status.textContent = `Queued ${formatNumber(body.total_molecules)} molecules from ${file.name}.`;
       form.reset();
+      this.columns.clear();
       this.queueRender();
       this.scheduleHistory();
     } catch (error) {

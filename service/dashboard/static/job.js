@@ -5,6 +5,7 @@ import {
   LiveSocket, RateMeter, TERMINAL, api, downloadUrl, formatDuration, formatNumber, formatRate, formatTime,
 } from "./api.js";
 import { barChart, columnChart } from "./charts.js";
+import { SubsetPanel } from "./subset.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = ["csv", "tsv", "sdf", "json", "ndjson", "xlsx"];
@@ -16,6 +17,7 @@ export class JobView {
     this.notify = notify;
     this.lookup = lookup; // the job list's entry for an id, when it has one
     this.jobId = null;
+    this.subsets = new SubsetPanel({ notify });
     $("filter-form").addEventListener("submit", (event) => { event.preventDefault(); this.page = 1; this.loadResults(); });
     $("filter-form").addEventListener("reset", () => {
       if (!this.resetting) window.setTimeout(() => { this.page = 1; this.loadResults(); });
@@ -38,6 +40,7 @@ export class JobView {
     $("job-meta").textContent = "";
     $("results-body").replaceChildren();
     this.showSort();
+    this.subsets.open(jobId);
     this.loadHeader();
     this.refresh();
     this.socket = new LiveSocket(`/ws/batch/${jobId}`, {
@@ -90,6 +93,7 @@ export class JobView {
     const ended = TERMINAL.has(message.status) && !(this.message && TERMINAL.has(this.message.status));
     this.message = { ...this.message, ...message };
     this.meter.add(message.processed);
+    this.subsets.setMessage(this.message);
     this.renderProgress();
     if (ended) this.refresh();
     else this.refreshSoon();
@@ -152,6 +156,10 @@ export class JobView {
       ["No alerts", s.safety_pass_rate === null ? "–" : `${formatNumber(s.safety_pass_rate, 1)} %`],
       ["Duplicates", formatNumber(s.duplicates ? s.duplicates.molecules : null)],
     ];
+    if (s.avg_profile_score !== undefined) { // a job scored with a profile
+      cards.push(["Mean profile score", formatNumber(s.avg_profile_score, 1)],
+        ["Profile score ≥ 80", s.profile_compliance_rate === null ? "–" : `${formatNumber(s.profile_compliance_rate, 1)} %`]);
+    }
     $("stat-cards").replaceChildren(...cards.map(([label, value]) => {
       const div = document.createElement("div");
       const dt = document.createElement("dt");
@@ -229,7 +237,7 @@ export class JobView {
 
   sortBy(key) {
     if (this.sort === key) this.dir = this.dir === "asc" ? "desc" : "asc";
-    else [this.sort, this.dir] = [key, key === "score" || key === "qed" ? "desc" : "asc"];
+    else [this.sort, this.dir] = [key, ["score", "qed", "profile_score"].includes(key) ? "desc" : "asc"];
     this.page = 1;
     this.showSort();
     this.loadResults();
@@ -304,5 +312,7 @@ function resultRow(item) {
   const alertCell = cell(tr, String(alerts.length), "num");
   alertCell.title = [...new Set(alerts.map((alert) => alert.catalog))].join(", ");
   cell(tr, item.error ? item.error : issues.join(", ") || "none", "issues");
+  const profile = item.scoring && item.scoring.profile ? item.scoring.profile.score : null;
+  cell(tr, profile === null || profile === undefined ? "–" : Number(profile).toFixed(1), "num");
   return tr;
 }

@@ -20,7 +20,7 @@ from service.loop_lag import loop_lag_context
 from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, UPLOAD_LIMITER, UPLOAD_SLOTS
 from service.forwarded import client_address_middlewares
 from service.listener import ProgressListener
-from service.middleware import errors_middleware
+from service.middleware import errors_middleware, post_only
 from service.progress_source import latest_message
 from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
@@ -38,11 +38,12 @@ API = "/api/v1"
 def setup_routes(app: web.Application) -> None:
     upload_resource = app.router.add_resource(f"{API}/batch/upload")
     upload_resource.add_route("POST", upload.upload)
-    # Without this, GET falls through to GET /batch/{job_id} and answers 404 for a job "upload".
-    upload_resource.add_route("GET", _post_only)
+    # Without these, other methods fall through to /batch/{job_id} (a 404 for a job "upload", or
+    # a 405 whose Allow lists that resource's methods): they are a 405 allowing POST alone.
+    upload_resource.add_route("*", post_only)
     columns_resource = app.router.add_resource(f"{API}/batch/detect-columns")
     columns_resource.add_route("POST", detect_columns.detect_columns)
-    columns_resource.add_route("GET", _post_only)
+    columns_resource.add_route("*", post_only)
     app.router.add_get(f"{API}/batch/{{job_id}}/status", jobs.job_status)
     app.router.add_delete(f"{API}/batch/{{job_id}}", jobs.cancel_job)
     app.router.add_get(f"{API}/batch/{{job_id}}/notifications", notifications.job_notifications)
@@ -60,10 +61,6 @@ def setup_routes(app: web.Application) -> None:
     setup_profile_routes(app)  # /profiles CRUD, duplicate, export, import
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
-
-
-async def _post_only(request: web.Request) -> web.Response:
-    raise web.HTTPMethodNotAllowed(request.method, ["POST"])
 
 
 async def _database(app: web.Application):

@@ -18,7 +18,7 @@ from aiohttp import BodyPartReader, MultipartReader, web
 from chemaudit.errors import BadInput, InvalidOption
 from chemaudit.ingest.columns import ColumnSniffer, Columns
 from service.keys import SETTINGS
-from service.upload_form import PIECE, idle_timeout
+from service.upload_form import PIECE, idle_timeout, malformed_is_400
 
 DETECT_BYTES = 256 * 1024  # text judged; also what the dashboard sends
 _FIELD_BYTES = 64
@@ -53,10 +53,7 @@ async def detect_columns(request: web.Request) -> web.Response:
 
 
 async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
-    try:
-        part = await reader.next()
-    except ValueError as exc:
-        raise BadInput(f"The multipart body is malformed: {exc}.", code="bad_multipart") from None
+    part = await malformed_is_400(reader.next())
     if isinstance(part, MultipartReader):
         raise BadInput("Nested multipart parts are not accepted; send flat form fields.", code="bad_multipart")
     return part
@@ -65,10 +62,7 @@ async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
 async def _read_prefix(part: BodyPartReader, sniffer: ColumnSniffer) -> None:
     """Feed the file part until the sniffer has seen enough, or the part ends (then it is exact)."""
     while sniffer.wants_more:
-        try:
-            piece = await part.read_chunk(PIECE)
-        except ValueError as exc:
-            raise BadInput(f"The multipart body is malformed: {exc}.", code="bad_multipart") from None
+        piece = await malformed_is_400(part.read_chunk(PIECE))
         if not piece:
             sniffer.finish()
             return
@@ -79,7 +73,7 @@ async def _read_prefix(part: BodyPartReader, sniffer: ColumnSniffer) -> None:
 
 async def _field(part: BodyPartReader) -> str:
     data = bytearray()
-    while chunk := await part.read_chunk(_FIELD_BYTES):
+    while chunk := await malformed_is_400(part.read_chunk(_FIELD_BYTES)):
         data += chunk
         if len(data) > _FIELD_BYTES:
             raise BadInput(f"Form field {(part.name or '')[:40]!r} is longer than {_FIELD_BYTES} bytes.",

@@ -83,3 +83,8 @@ def _client_gone(request: web.Request) -> bool:
 def _keep_allow(exc: web.HTTPException):
     allow = exc.headers.get("Allow")
     return {"Allow": allow} if allow else None
+
+
+async def post_only(request: web.Request) -> web.Response:
+    """For a POST-only resource's other methods: a 405 allowing POST alone."""
+    raise web.HTTPMethodNotAllowed(request.method, ["POST"])

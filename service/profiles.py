@@ -16,6 +16,7 @@ from service.auth import request_owner
 from service.db import fetchall, fetchone
 from service.json_body import parse_object
 from service.keys import POOL
+from service.middleware import post_only
 from service.profile_body import check_name, new_profile, profile_changes
 
 API = "/api/v1"
@@ -28,7 +29,9 @@ def setup_profile_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/profiles", list_profiles)
     app.router.add_post(f"{API}/profiles", create_profile)
     # ChemAudit's import takes its export shape, which is what creating takes.
-    app.router.add_post(f"{API}/profiles/import", create_profile)
+    imports = app.router.add_resource(f"{API}/profiles/import")
+    imports.add_route("POST", create_profile)
+    imports.add_route("*", post_only)  # else PUT/DELETE/GET reach /profiles/{profile_id} as id "import"
     app.router.add_get(f"{API}/profiles/{{profile_id}}", get_profile)
     app.router.add_put(f"{API}/profiles/{{profile_id}}", update_profile)
     app.router.add_delete(f"{API}/profiles/{{profile_id}}", delete_profile)

@@ -112,7 +112,7 @@ async def read_form(request: web.Request, spool: UploadSpool, limits: FormLimits
     filename = ""
     others = 0
     async with idle_timeout(request.content, limits.idle_timeout):
-        while (part := await _malformed_is_400(reader.next())) is not None:
+        while (part := await malformed_is_400(reader.next())) is not None:
             await asyncio.sleep(0)  # parts that arrived together would otherwise hold the loop
             if isinstance(part, MultipartReader):
                 raise BadInput("Nested multipart parts are not accepted; send flat form fields.",
@@ -142,7 +142,7 @@ def _start_file(part: BodyPartReader, spool: UploadSpool, values: dict, make_spl
 
 
 async def _spool_file(part: BodyPartReader, spool: UploadSpool) -> None:
-    while piece := await _malformed_is_400(part.read_chunk(PIECE)):
+    while piece := await malformed_is_400(part.read_chunk(PIECE)):
         # In a thread: one gzip piece may expand to megabytes of text to split and format.
         await asyncio.to_thread(spool.feed, piece)
     await asyncio.to_thread(spool.finish)
@@ -150,7 +150,7 @@ async def _spool_file(part: BodyPartReader, spool: UploadSpool) -> None:
 
 async def _read_field(part: BodyPartReader, limit: int) -> str:
     data = bytearray()
-    while chunk := await _malformed_is_400(part.read_chunk(_FIELD_PIECE)):
+    while chunk := await malformed_is_400(part.read_chunk(_FIELD_PIECE)):
         data += chunk
         if len(data) > limit:
             raise BadInput(f"Form field {(part.name or '')[:40]!r} is longer than {limit:,} bytes, "
@@ -175,7 +175,8 @@ def _take_field(name: str | None, text: str, values: dict, file_started: bool) -
     values[name] = field.parse(name, text) if text else field.default
 
 
-async def _malformed_is_400(awaitable):
+async def malformed_is_400(awaitable):
+    """The awaitable's result; a 400 `bad_multipart` when the body's framing is broken."""
     try:
         return await awaitable
     except _MALFORMED as exc:

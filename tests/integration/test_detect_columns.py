@@ -155,3 +155,19 @@ async def test_bad_requests_are_4xx_with_error_and_detail(client):
     assert status == 422 and "file_size" in body["detail"], body
     response = await client.get("/api/v1/batch/detect-columns")
     assert response.status == 405 and set(await response.json()) == {"error", "detail"}
+
+
+async def test_an_empty_file_with_odd_fields_around_it_is_a_4xx(settings, aiohttp_client):
+    """Found by schemathesis: an empty file part, then a field after it, was a 500."""
+    from service.app import create_app
+
+    client = await aiohttp_client(create_app(settings))
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"G]\x0c\"\r\n\r\n-100409446164\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file_size\"\r\n\r\n0289\r\n--{boundary}--\r\n")
+    answer = await client.post("/api/v1/batch/detect-columns", data=body.encode("latin-1"),
+                               headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert 400 <= answer.status < 500, await answer.text()
+    assert set(await answer.json()) == {"error", "detail"}

@@ -49,6 +49,7 @@ class Server:
         self.host = host
         self.data = root / name
         self.log_path = root / f"{name}.log"
+        self.sockets = root / f"{name}-sockets"  # not in the data folder: a base backup would copy its lock
         self.process: subprocess.Popen | None = None
 
     @property
@@ -73,9 +74,11 @@ class Server:
         return self
 
     def start(self, **extra: str) -> "Server":
+        self.sockets.mkdir(exist_ok=True)
+        shutil.chown(self.sockets, "postgres", "postgres")
         options = []
         for key, value in {**SETTINGS, "listen_addresses": self.host.address, "port": str(PORT),
-                           "unix_socket_directories": str(self.data), **extra}.items():
+                           "unix_socket_directories": str(self.sockets), **extra}.items():
             options += ["-c", f"{key}={value}"]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(_as_postgres(self.host, str(BIN / "postgres"), "-D",

@@ -78,7 +78,7 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployment(network, server_root, tmp_path_factory):
     """One PostgreSQL on the db host, `chemaudit web` on web1/web2, `chemaudit worker` on worker1/2."""
-    server = server_root.server(network.hosts["db"], "single").init().start()
+    server = server_root.server(network.hosts["db"], f"single{len(server_root.servers)}").init().start()
     url = server.url()
     migrate.upgrade(url)
     services = Services(url, tmp_path_factory.mktemp("cluster-logs"))

@@ -12,9 +12,11 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote, urlencode
 
 import asyncpg
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from chemaudit.db.schema import NOTIFY_CHANNEL
 from chemaudit.progress import progress_message
@@ -25,10 +27,41 @@ log = logging.getLogger("chemaudit.listener")
 
 Snapshot = Callable[[str], Awaitable[dict | None]]
 
+CONNECT_TIMEOUT = 5.0
+# libpq's client-side parameters that asyncpg does not know: it would send them to the server as
+# settings, which refuses them ("unrecognized configuration parameter"), so LISTEN never connects.
+LIBPQ_CLIENT_ONLY = frozenset({
+    "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout", "hostaddr", "gssencmode", "channel_binding", "requirepeer",
+    "load_balance_hosts", "sslcompression", "replication", "fallback_application_name",
+})
+
+
+def asyncpg_dsn(dsn: str) -> tuple[str, float]:
+    """The libpq conninfo (URL or `key=value` form, several hosts allowed) as a URL asyncpg reads
+    the same way, and the connect timeout it gave (asyncpg takes that as an argument)."""
+    params = conninfo_to_dict(dsn)
+    timeout = float(params.get("connect_timeout") or CONNECT_TIMEOUT)
+    user = quote(params.pop("user", ""), safe="")
+    password = params.pop("password", None)
+    auth = f"{user}:{quote(password, safe='')}@" if password is not None else (f"{user}@" if user else "")
+    if params.get("host", "").startswith("/"):  # a socket folder: asyncpg reads it from the query
+        netloc = ""
+    else:
+        hosts = params.pop("host", "").split(",")
+        ports = params.pop("port", "").split(",")
+        if len(ports) == 1:
+            ports = ports * len(hosts)
+        netloc = ",".join(f"[{h}]:{p}" if ":" in h else (f"{h}:{p}" if p else h)
+                          for h, p in zip(hosts, ports, strict=True))
+    database = quote(params.pop("dbname", ""), safe="")
+    query = urlencode({k: v for k, v in params.items() if k not in LIBPQ_CLIENT_ONLY})
+    return f"postgresql://{auth}{netloc}/{database}" + (f"?{query}" if query else ""), timeout
+
 
 class ProgressListener:
     def __init__(self, dsn: str, hub: Hub, snapshot: Snapshot, probe_interval: float = 2.0):
-        self.dsn = dsn
+        self.dsn, self.connect_timeout = asyncpg_dsn(dsn)
         self.hub = hub
         self.snapshot = snapshot
         self.probe_interval = probe_interval
@@ -66,7 +99,7 @@ class ProgressListener:
 
     async def _connect(self) -> None:
         self._lost.clear()
-        conn = await asyncpg.connect(self.dsn, timeout=5,
+        conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout,
                                      server_settings={"application_name": "chemaudit-listener"})
         self._conn = conn  # owned from here on, so a failure below still closes it
         conn.add_termination_listener(lambda _conn: self._lost.set())

@@ -24,6 +24,8 @@ from service.progress_source import latest_message
 from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
 from service.results_api import setup_results_routes
+from service.analytics_api import setup_analytics_routes
+from service.analytics_socket import analytics_listener
 from service.rate_limit import RateLimiter
 from service.slots import Slots
 
@@ -50,6 +52,7 @@ def setup_routes(app: web.Application) -> None:
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
+    setup_analytics_routes(app)  # /batch/{job_id}/analytics[/{type}], /batch/{job_id}/mcs, /analytics/{run_id}, WS /ws/analytics/{run_id}
 
 
 async def _post_only(request: web.Request) -> web.Response:
@@ -98,5 +101,5 @@ def create_app(settings: Settings) -> web.Application:
     app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
     setup_budgets(app)  # exports and /validate: caps, rate, process pool
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _broker, _listener, loop_lag_context])
+    app.cleanup_ctx.extend([_database, _broker, _listener, analytics_listener, loop_lag_context])
     return app

@@ -180,3 +180,5 @@ job_events = Table(
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_status_check, name="status"),
 )
+
+from chemaudit.db import analytics_schema  # noqa: E402,F401  (registers the analytics tables on metadata)

@@ -1,0 +1,64 @@
+"""Chemical space: PCA of Morgan fingerprints, fitted on a sample, every molecule projected.
+
+Sampling rule: the principal axes are fitted on at most FIT_SAMPLE molecules (all of them up to
+that size; above it, a uniform random sample with a fixed seed, so a rerun gives the same
+axes); every molecule is then projected on those axes, in blocks, so memory stays bounded by
+the sample (20,000 x 2048 float32, 160 MB) whatever the job's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from chemaudit.analytics.fingerprints import unpack
+
+FIT_SAMPLE = 20_000
+PROJECT_BLOCK = 10_000
+SEED = 42
+
+
+def fit_sample(n: int, limit: int = FIT_SAMPLE) -> np.ndarray:
+    """Positions of the molecules the axes are fitted on (sorted)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(SEED).choice(n, size=limit, replace=False))
+
+
+class PcaModel:
+    def __init__(self, mean: np.ndarray, axes: np.ndarray, explained: list[float]):
+        self.mean = mean
+        self.axes = axes  # (2048, components)
+        self.explained = explained
+
+    def project(self, fps: np.ndarray) -> np.ndarray:
+        return (unpack(fps) - self.mean) @ self.axes
+
+
+def fit_pca(fps: np.ndarray, components: int = 2) -> PcaModel:
+    """Principal axes of the (sampled) fingerprints; each axis signed so its largest loading is
+    positive (the sign of an eigenvector is otherwise arbitrary)."""
+    x = unpack(fps).astype(np.float64)
+    mean = x.mean(axis=0)
+    x -= mean
+    cov = x.T @ x
+    values, vectors = np.linalg.eigh(cov)
+    order = np.argsort(values)[::-1]
+    values, vectors = np.clip(values[order], 0, None), vectors[:, order]
+    axes = vectors[:, :components]
+    signs = np.sign(axes[np.abs(axes).argmax(axis=0), np.arange(components)])
+    axes = axes * np.where(signs == 0, 1, signs)
+    total = values.sum()
+    explained = [float(v / total) if total > 0 else 0.0 for v in values[:components]]
+    return PcaModel(mean.astype(np.float32), axes.astype(np.float32), explained)
+
+
+def project_blocks(model: PcaModel, fps: np.ndarray,
+                   progress: Callable[[int], None] | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """(start position, coordinates) block by block."""
+    for start in range(0, len(fps), PROJECT_BLOCK):
+        block = fps[start:start + PROJECT_BLOCK]
+        yield start, model.project(block)
+        if progress is not None:
+            progress(start + len(block))

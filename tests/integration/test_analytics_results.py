@@ -1,0 +1,134 @@
+"""Each analysis on real audited molecules, checked against RDKit computing the same thing here."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import psycopg
+import pytest
+from rdkit import Chem, DataStructs, rdBase
+from rdkit.Chem import rdFingerprintGenerator
+from rdkit.Chem.Scaffolds import MurckoScaffold
+from rdkit.ML.Cluster import Butina
+
+from chemaudit.analytics.taxonomy import RULES
+from service.app import create_app
+from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
+    analysed_job, analytics_worker, audited_smiles, run_analysis,
+)
+
+pytestmark = pytest.mark.integration
+
+GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+
+
+@pytest.fixture
+async def client(aiohttp_client, analysed_job, analytics_worker):
+    return await aiohttp_client(create_app(analysed_job.settings))
+
+
+@pytest.fixture(scope="module")
+def molecules(analysed_job) -> list[tuple[int, Chem.Mol]]:
+    with rdBase.BlockLogs():
+        pairs = [(idx, Chem.MolFromSmiles(smiles)) for idx, smiles in
+                 audited_smiles(analysed_job.database_url, analysed_job.job_id)]
+    return [(idx, mol) for idx, mol in pairs if mol is not None]
+
+
+async def test_clustering_matches_rdkit_butina(client, analysed_job, molecules):
+    fps = [GENERATOR.GetFingerprint(mol) for _, mol in molecules]
+    distances = []
+    for i in range(1, len(fps)):
+        distances.extend(1.0 - s for s in DataStructs.BulkTanimotoSimilarity(fps[i], fps[:i]))
+    expected = Butina.ClusterData(distances, len(fps), 0.4, isDistData=True)
+    run = await run_analysis(client, analysed_job.job_id, "clustering", {"cutoff": 0.4})
+    assert run["status"] == "complete", run
+    with psycopg.connect(analysed_job.database_url) as conn:
+        rows = conn.execute("SELECT idx, cluster_id, representative FROM analytics_clusters WHERE run_id = %s"
+                            " ORDER BY cluster_id", (run["run_id"],)).fetchall()
+    position = {idx: pos for pos, (idx, _) in enumerate(molecules)}
+    clusters: dict[int, list[int]] = {}
+    centres = {}
+    for idx, cid, representative in rows:
+        clusters.setdefault(cid, []).append(position[idx])
+        if representative:
+            centres[cid] = position[idx]
+    assert len(clusters) == len(expected)
+    for cid, members in enumerate(expected):
+        assert sorted(clusters[cid]) == sorted(members) and centres[cid] == members[0]
+    result = run["result"]
+    assert result["cluster_count"] == len(expected)
+    assert result["singleton_count"] == sum(len(c) == 1 for c in expected)
+    assert result["largest_cluster_size"] == max(len(c) for c in expected)
+    assert result["distance_cutoff"] == 0.4
+
+
+async def test_scaffold_counts_match_rdkit(client, analysed_job, molecules):
+    expected = Counter(Chem.MolToSmiles(MurckoScaffold.GetScaffoldForMol(mol)) if mol.GetRingInfo().NumRings()
+                       else "" for _, mol in molecules)
+    run = await run_analysis(client, analysed_job.job_id, "scaffold")
+    assert run["status"] == "complete", run
+    result = run["result"]
+    assert result["unique_scaffold_count"] == len(expected)
+    top = result["scaffolds"][0]
+    assert (top["scaffold_smiles"], top["count"]) == max(expected.items(), key=lambda kv: (kv[1], [-ord(c) for c in kv[0]]))
+    for group in result["scaffolds"]:
+        assert group["count"] == expected[group["scaffold_smiles"]]
+    total = sum(expected.values())
+    entropy = -sum(n / total * math.log2(n / total) for n in expected.values())
+    assert result["shannon_entropy"] == pytest.approx(entropy, abs=1e-5)
+    with psycopg.connect(analysed_job.database_url) as conn:
+        stored = dict(conn.execute("SELECT scaffold, count FROM analytics_scaffold_groups WHERE run_id = %s",
+                                   (run["run_id"],)).fetchall())
+    assert stored == dict(expected)
+
+
+async def test_similarity_search_finds_rdkits_nearest_neighbours(client, analysed_job, molecules):
+    query_idx, query_mol = molecules[17]
+    fps = [GENERATOR.GetFingerprint(mol) for _, mol in molecules]
+    sims = DataStructs.BulkTanimotoSimilarity(GENERATOR.GetFingerprint(query_mol), fps)
+    ranked = sorted(((s, idx) for (idx, _), s in zip(molecules, sims) if idx != query_idx), key=lambda t: (-t[0], t[1]))
+    run = await run_analysis(client, analysed_job.job_id, "similarity_search", {"query_index": query_idx, "top_k": 8})
+    assert run["status"] == "complete", run
+    neighbours = run["result"]["neighbors"]
+    assert [(n["index"], n["similarity"]) for n in neighbours] == [(idx, s) for s, idx in ranked[:8]]
+    by_smiles = await run_analysis(client, analysed_job.job_id, "similarity_search",
+                                   {"query_smiles": Chem.MolToSmiles(query_mol), "top_k": 3})
+    assert by_smiles["result"]["query_index"] is None
+    assert by_smiles["result"]["neighbors"][0] == {"index": query_idx, "similarity": 1.0,
+                                                  "smiles": Chem.MolToSmiles(query_mol)}
+
+
+async def test_chemical_space_is_the_pca_of_the_fingerprints(client, analysed_job, molecules):
+    matrix = np.array([GENERATOR.GetFingerprintAsNumPy(mol) for _, mol in molecules], dtype=np.float64)
+    centred = matrix - matrix.mean(axis=0)
+    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    expected = centred @ vt[:2].T
+    run = await run_analysis(client, analysed_job.job_id, "chemical_space", {"method": "pca"})
+    assert run["status"] == "complete", run
+    result = run["result"]
+    assert result["molecule_indices"] == [idx for idx, _ in molecules]
+    coords = np.array(result["coordinates"])
+    for axis in range(2):  # an axis's sign is arbitrary
+        sign = np.sign(coords[:, axis] @ expected[:, axis])
+        assert np.allclose(coords[:, axis] * sign, expected[:, axis], atol=1e-3)
+    explained = singular[:2] ** 2 / (singular ** 2).sum()
+    assert result["variance_explained"] == pytest.approx(explained.tolist(), rel=1e-4)
+    assert len(result["scores"]) == len(molecules) and result["sampled"] is False
+
+
+async def test_taxonomy_counts_match_rdkit_substructure_matches(client, analysed_job, molecules):
+    patterns = [(rule, Chem.MolFromSmarts(rule.smarts)) for rule in RULES]
+    expected_rules = Counter()
+    expected_categories = Counter()
+    for _, mol in molecules:
+        names = [rule.name for rule, pattern in patterns if mol.HasSubstructMatch(pattern)]
+        expected_rules.update(names)
+        expected_categories.update({rule.category for rule, pattern in patterns if rule.name in names})
+    run = await run_analysis(client, analysed_job.job_id, "taxonomy")
+    assert run["status"] == "complete", run
+    assert run["result"]["rule_counts"] == dict(expected_rules)
+    assert run["result"]["category_counts"] == dict(expected_categories)
+    assert run["result"]["total_molecules"] == len(molecules)

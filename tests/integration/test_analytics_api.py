@@ -162,3 +162,26 @@ async def test_analytics_rows_go_with_the_purged_job(client, analysed_job):
         assert purge_job(conn, job_id, 100)
         after = conn.execute(counts, {"job": job_id, "runs": runs}).fetchone()
     assert before[0] == 2 and all(before) and after == (0, 0, 0, 0)
+
+
+async def test_real_answers_conform_to_the_openapi_document(client, analysed_job, smiles):
+    from tests.integration.test_openapi import assert_conforms
+
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    job = analysed_job.job_id
+    first = await run_analysis(client, job, "clustering", {"threshold": 0.5})
+    assert_conforms(document, "/api/v1/analytics/{run_id}", "get", 200, first)
+    calls = [
+        ("get", "/api/v1/batch/{job_id}/analytics", f"/api/v1/batch/{job}/analytics", None),
+        ("post", "/api/v1/batch/{job_id}/analytics/{analysis_type}", f"/api/v1/batch/{job}/analytics/clustering",
+         {"threshold": 0.5}),
+        ("post", "/api/v1/batch/{job_id}/analytics/{analysis_type}", f"/api/v1/batch/{job}/analytics/taxonomy", {}),
+        ("post", "/api/v1/batch/{job_id}/analytics/{analysis_type}", f"/api/v1/batch/{job}/analytics/pie", {}),
+        ("post", "/api/v1/batch/{job_id}/analytics/{analysis_type}", f"/api/v1/batch/{job}/analytics/rgroup", {}),
+        ("post", "/api/v1/batch/{job_id}/mcs", f"/api/v1/batch/{job}/mcs", {"index_a": 0, "index_b": 2}),
+        ("post", "/api/v1/batch/{job_id}/mcs", f"/api/v1/batch/{job}/mcs", {"index_a": 0}),
+        ("get", "/api/v1/analytics/{run_id}", "/api/v1/analytics/123456789", None),
+    ]
+    for method, template, url, body in calls:
+        response = await client.request(method.upper(), url, json=body)
+        assert_conforms(document, template, method, response.status, await response.json())

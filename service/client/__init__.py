@@ -29,6 +29,12 @@ def _remote(name: str):
     return run
 
 
+def _run_client(command, args) -> int:
+    from service.client import commands
+
+    return commands.run_client(command, args)
+
+
 def _local_audit(args: argparse.Namespace) -> int:
     from service.client import commands, local_audit
 
@@ -117,3 +123,7 @@ def add_client_commands(sub) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     _upload_options(p)
     p.set_defaults(func=_local_audit)
+
+    from service.client.analytics import add_analytics_command  # RDKit-free, like the others
+
+    add_analytics_command(sub, _server_options, _run_client)

@@ -8,6 +8,7 @@ analytics tables, for SQL. Per-molecule RDKit work goes through `RunContext.map`
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 
 import numpy as np
 from psycopg.types.json import Jsonb
@@ -176,19 +177,26 @@ def run_mmp(ctx: RunContext) -> dict:
 
 def run_rgroup(ctx: RunContext) -> dict:
     core = ctx.params["core_smarts"]
-    decomposed: list[tuple[int, dict]] = []
-    unmatched = done = 0
-    for batch in ctx.molecule_batches():
-        rows, missed = rgroups.decompose(core, batch)
-        decomposed.extend(rows)
-        unmatched += missed
-        done += len(batch)
-        ctx.progress(0.95 * done / max(ctx.total, 1))
-    ctx.copy("analytics_rgroups", ((idx, Jsonb(groups)) for idx, groups in decomposed))
-    return {"core_smarts": core, "unmatched_count": unmatched, "matched_count": len(decomposed),
-            "decomposition": [{"molecule_index": idx, "core": core, "rgroups": {k: v for k, v in groups.items()
-                                                                             if k.startswith("R")}}
-                              for idx, groups in decomposed[:PER_MOLECULE]]}
+    listed: list[tuple[int, dict]] = []
+    unmatched = done = matched = 0
+
+    def rows():
+        nonlocal unmatched, done, matched
+        for found, missed in ctx.map(partial(rgroups.decompose, core), ctx.molecule_batches()):
+            unmatched += missed
+            matched += len(found)
+            done += len(found) + missed
+            ctx.progress(0.95 * done / max(ctx.total, 1))
+            for idx, groups in found:
+                if len(listed) < PER_MOLECULE:
+                    listed.append((idx, groups))
+                yield idx, Jsonb(groups)
+
+    ctx.copy("analytics_rgroups", rows())
+    return {"core_smarts": core, "unmatched_count": unmatched, "matched_count": matched,
+            "decomposition": [{"molecule_index": idx, "core": core,
+                               "rgroups": {k: v for k, v in groups.items() if k.startswith("R")}}
+                              for idx, groups in listed]}
 
 
 def run_mcs(ctx: RunContext) -> dict:

@@ -17,11 +17,6 @@ MAX_GROUP = 200  # molecules per constant part whose pairs are listed (200 -> 19
 MAX_HEAVY_ATOMS = 80  # larger molecules are not fragmented (the cuts grow with the bonds)
 
 
-def _heavy(smiles: str) -> int:
-    mol = Chem.MolFromSmiles(smiles)
-    return 0 if mol is None else mol.GetNumHeavyAtoms()
-
-
 def cuts(smiles: str) -> list[tuple[str, str]]:
     """(constant, variable) for each single cut of the molecule."""
     with rdBase.BlockLogs():
@@ -29,13 +24,16 @@ def cuts(smiles: str) -> list[tuple[str, str]]:
         if mol is None or mol.GetNumHeavyAtoms() > MAX_HEAVY_ATOMS:
             return []
         out = []
-        for _core, chains in rdMMPA.FragmentMol(mol, maxCuts=1, resultsAsMols=False):
-            first, _, second = chains.partition(".")
-            a, b = _heavy(first), _heavy(second)
+        for _core, chains in rdMMPA.FragmentMol(mol, maxCuts=1, resultsAsMols=True):
+            pieces = Chem.GetMolFrags(chains, asMols=True, sanitizeFrags=False)
+            if len(pieces) != 2:  # a salt or mixture: its pieces are no pair of parts
+                continue
+            first, second = pieces
+            a, b = first.GetNumHeavyAtoms(), second.GetNumHeavyAtoms()
             if a > b:
-                out.append((first, second))
+                out.append((Chem.MolToSmiles(first), Chem.MolToSmiles(second)))
             elif b > a:
-                out.append((second, first))
+                out.append((Chem.MolToSmiles(second), Chem.MolToSmiles(first)))
         return out
 
 

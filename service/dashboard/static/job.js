@@ -5,6 +5,7 @@ import {
   LiveSocket, RateMeter, TERMINAL, api, downloadUrl, formatDuration, formatNumber, formatRate, formatTime,
 } from "./api.js";
 import { barChart, columnChart } from "./charts.js";
+import { AnalyticsPanel } from "./analytics.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = ["csv", "tsv", "sdf", "json", "ndjson", "xlsx"];
@@ -16,6 +17,7 @@ export class JobView {
     this.notify = notify;
     this.lookup = lookup; // the job list's entry for an id, when it has one
     this.jobId = null;
+    this.analytics = new AnalyticsPanel({ notify });
     $("filter-form").addEventListener("submit", (event) => { event.preventDefault(); this.page = 1; this.loadResults(); });
     $("filter-form").addEventListener("reset", () => {
       if (!this.resetting) window.setTimeout(() => { this.page = 1; this.loadResults(); });
@@ -40,6 +42,7 @@ export class JobView {
     this.showSort();
     this.loadHeader();
     this.refresh();
+    this.analytics.open(jobId);
     this.socket = new LiveSocket(`/ws/batch/${jobId}`, {
       params: () => (this.message && this.message.seq ? { after_seq: this.message.seq } : {}),
       onMessage: (message) => this.onMessage(message),
@@ -49,6 +52,7 @@ export class JobView {
   }
 
   close() {
+    this.analytics.close();
     if (this.socket) this.socket.close();
     window.clearTimeout(this.pollTimer);
     window.clearTimeout(this.refreshTimer);

@@ -132,3 +132,30 @@ async def test_taxonomy_counts_match_rdkit_substructure_matches(client, analysed
     assert run["result"]["rule_counts"] == dict(expected_rules)
     assert run["result"]["category_counts"] == dict(expected_categories)
     assert run["result"]["total_molecules"] == len(molecules)
+
+
+def documented_queries() -> dict[str, str]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "reporting.md").read_text()
+    return dict(re.findall(r"```sql\n-- analytics query: (\w+)\n(.*?)```", text, re.S))
+
+
+async def test_the_documented_analytics_queries_agree_with_the_api(client, analysed_job):
+    queries = documented_queries()
+    assert set(queries) == {"latest_clusterings", "cluster_members", "scaffold_scores"}
+    clustering = await run_analysis(client, analysed_job.job_id, "clustering", {"cutoff": 0.3})
+    scaffold = await run_analysis(client, analysed_job.job_id, "scaffold")
+    with psycopg.connect(analysed_job.database_url) as conn:
+        latest = conn.execute(queries["latest_clusterings"]).fetchall()
+        assert [(str(r[0]), r[1], r[3], r[4]) for r in latest] == [(
+            analysed_job.job_id, clustering["run_id"], clustering["result"]["cluster_count"],
+            clustering["result"]["largest_cluster_size"])]
+        members = conn.execute(queries["cluster_members"].replace("= 7", f"= {clustering['run_id']}")).fetchall()
+        biggest = clustering["result"]["clusters"][0]
+        assert [r[1] for r in members][0] == biggest["representative_index"]
+        assert sorted(r[1] for r in members) == sorted(biggest["member_indices"])
+        scores = conn.execute(queries["scaffold_scores"]).fetchall()
+    top = scaffold["result"]["scaffolds"][:20]
+    assert [(r[0], r[1]) for r in scores] == [(g["scaffold_smiles"], g["count"]) for g in top]

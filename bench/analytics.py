@@ -9,7 +9,7 @@ wall time and peak RSS are printed with the peak RSS of its helper processes tog
 (sampled every 0.1 s).
 Order per size: similarity search (computes and stores the job's fingerprints), similarity
 search again (fingerprints stored: the latency target), clustering (cutoff 0.35), chemical
-space, scaffold, taxonomy, MMP, R-groups (core: pyridine).
+space (PCA; t-SNE at the first size only: it embeds a 5,000-molecule sample at any size), scaffold, taxonomy, MMP, R-groups (core: pyridine).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ BIG_TYPES = ("scaffold", "taxonomy")
 PLAN = (("similarity_search", {"query_index": 0, "top_k": 10}, "fingerprints + search"),
         ("similarity_search", {"query_index": 1, "top_k": 10}, "search, fingerprints stored"),
         ("clustering", {"cutoff": 0.35}, ""), ("chemical_space", {"method": "pca"}, ""),
+        ("chemical_space", {"method": "tsne"}, "t-SNE (5,000 sampled)"),
         ("scaffold", {}, ""), ("taxonomy", {}, ""), ("mmp", {}, ""), ("rgroup", {"core_smarts": "c1ccncc1"}, ""))
 TARGETS = {("clustering", 100_000): ("time", 120.0), ("scaffold", 1_000_000): ("time", 120.0),
            ("search, fingerprints stored", 100_000): ("time", 1.0)}
@@ -154,6 +155,8 @@ def run(args) -> list[Row]:
             for analysis, params, label in PLAN:
                 if n >= BIG and analysis not in BIG_TYPES:
                     continue
+                if label.startswith("t-SNE") and n > SIZES[0]:
+                    continue  # the same 5,000-molecule sample at any size above it
                 figures = timed_run(url, job_id, analysis, params)
                 say(f"  {label or analysis} {n:,}: {figures['seconds']:.2f} s, {figures['status']},"
                     f" RSS {mb(figures['rss_kb'])} + helper {mb(figures['helper_rss_kb'])}")

@@ -40,12 +40,12 @@ TRIGGER = _object(["job_id", "analysis_type", "status", "run_id"], {
 
 PARAMS = {"type": "object", "description": "Optional; by type: clustering `cutoff` (alias `threshold`, Tanimoto "
           "distance 0-1, default 0.35); similarity_search `query_smiles` or `query_index`, `top_k` (1-1000, "
-          "default 10); chemical_space `method` (`pca`); rgroup `core_smarts` (required).",
+          "default 10); chemical_space `method` (`pca`, or `tsne`: at most 5,000 molecules, a seeded sample above); rgroup `core_smarts` (required).",
           "properties": {"cutoff": {"type": "number", "minimum": 0, "maximum": 1},
                          "threshold": {"type": "number", "minimum": 0, "maximum": 1},
                          "query_smiles": {"type": "string"}, "query_index": INT0,
                          "top_k": {"type": "integer", "minimum": 1, "maximum": 1000},
-                         "method": {"type": "string", "enum": ["pca"]}, "core_smarts": {"type": "string"}}}
+                         "method": {"type": "string", "enum": ["pca", "tsne"]}, "core_smarts": {"type": "string"}}}
 
 MCS_REQUEST = _object(["index_a", "index_b"], {"index_a": INT0, "index_b": INT0})
 MCS_RESULT = _object(["mcs_smarts", "num_atoms", "num_bonds", "timed_out", "tanimoto", "property_deltas",

@@ -103,6 +103,8 @@ def run_chemical_space(ctx: RunContext) -> dict:
     indices, fps = ctx.fingerprints(ctx.phase(0.0, 0.4))
     if len(indices) < 3:
         raise AnalysisRefused(f"chemical space needs at least 3 readable molecules; this job has {len(indices)}.")
+    if ctx.params["method"] == "tsne":
+        return _tsne(ctx, indices, fps)
     sample = space.fit_sample(len(indices))
     model = space.fit_pca(fps[sample])
     ctx.progress(0.6, force=True)
@@ -119,10 +121,24 @@ def run_chemical_space(ctx: RunContext) -> dict:
 
     ctx.copy("analytics_coordinates", rows())
     order = sorted(points)
-    shown = [int(indices[pos]) for pos in order]
+    return _space_summary(ctx, "pca", indices, order, [points[pos] for pos in order], model.explained)
+
+
+def _tsne(ctx: RunContext, indices: np.ndarray, fps: np.ndarray) -> dict:
+    sample = space.fit_sample(len(indices), space.TSNE_SAMPLE)
+    distances = space.tanimoto_distances(fps[sample], ctx.settings.analytics_threads)
+    coords = space.embed_tsne(distances, ctx.settings.analytics_threads, ctx.phase(0.4, 0.95)).tolist()
+    del distances
+    ctx.copy("analytics_coordinates", ((int(indices[pos]), x, y) for pos, (x, y) in zip(sample.tolist(), coords)))
+    return _space_summary(ctx, "tsne", indices, sample.tolist(), coords, None)
+
+
+def _space_summary(ctx: RunContext, method: str, indices: np.ndarray, positions: list[int],
+                   coordinates: list[list[float]], explained: list[float] | None) -> dict:
+    shown = [int(indices[pos]) for pos in positions]
     score = dict(ctx.lookup(aq.scores(ctx.job_id, shown)))
-    return {"method": "pca", "coordinates": [points[pos] for pos in order], "molecule_indices": shown,
-            "variance_explained": model.explained, "scores": [score.get(idx) for idx in shown],
+    return {"method": method, "coordinates": coordinates, "molecule_indices": shown,
+            "variance_explained": explained, "scores": [score.get(idx) for idx in shown],
             "sampled": len(shown) < len(indices), "total_points": len(indices)}
 
 

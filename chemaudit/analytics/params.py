@@ -10,6 +10,7 @@ import math
 
 from rdkit import Chem, rdBase
 
+from chemaudit.analytics.space import tsne_available
 from chemaudit.db.analytics_schema import ANALYSIS_TYPES
 from chemaudit.errors import BadInput, InvalidOption
 
@@ -17,7 +18,6 @@ from chemaudit.errors import BadInput, InvalidOption
 TRIGGERED_TYPES = tuple(t for t in ANALYSIS_TYPES if t != "mcs")
 MAX_SMILES_CHARS = 10_000
 MAX_TOP_K = 1_000
-CHEMICAL_SPACE_METHODS = ("pca",)
 
 
 def _number(params: dict, name: str, default: float, low: float, high: float) -> float:
@@ -67,10 +67,16 @@ def _similarity(params: dict) -> dict:
             "top_k": _integer(params, "top_k", 10, 1, MAX_TOP_K)}
 
 
+def chemical_space_methods() -> tuple[str, ...]:
+    """PCA always; t-SNE where openTSNE is installed (a dependency, so normally everywhere)."""
+    return ("pca", "tsne") if tsne_available() else ("pca",)
+
+
 def _chemical_space(params: dict) -> dict:
     method = params.get("method", "pca")
-    if method not in CHEMICAL_SPACE_METHODS:
-        raise InvalidOption(f"method must be one of {', '.join(CHEMICAL_SPACE_METHODS)}, not {str(method)[:40]!r}.")
+    methods = chemical_space_methods()
+    if method not in methods:
+        raise InvalidOption(f"method must be one of {', '.join(methods)}, not {str(method)[:40]!r}.")
     return {"method": method}
 
 

@@ -37,7 +37,7 @@ def add_analytics_command(sub, server_options, run_client) -> None:
     p.add_argument("--query-index", dest="query_index", type=int, help="similarity_search: a molecule of the job")
     p.add_argument("--top-k", dest="top_k", type=int, help="similarity_search: neighbours (default 10)")
     p.add_argument("--core-smarts", dest="core_smarts", help="rgroup: the core")
-    p.add_argument("--method", choices=("pca",), help="chemical_space: the projection")
+    p.add_argument("--method", choices=("pca", "tsne"), help="chemical_space: the projection (default pca)")
     p.add_argument("--watch", action="store_true", help="follow the run to its end; exit 0 complete, 1 failed")
     p.add_argument("--json", action="store_true", help="print the server's JSON")
     server_options(p)
@@ -117,6 +117,8 @@ def summary_line(kind: str, result: dict) -> str:
         return "\n".join([f"{result['classified_molecules']:,} of {result['total_molecules']:,} molecules classified",
                           *(f"  {n:>7,}  {name}" for name, n in counts)])
     if kind == "chemical_space":
+        if result["method"] == "tsne":
+            return f"t-SNE of {len(result['coordinates']):,} of {result['total_points']:,} molecules"
         explained = ", ".join(f"{v:.1%}" for v in result["variance_explained"])
         return f"PCA of {result['total_points']:,} molecules; variance explained {explained}"
     if kind == "mmp":

@@ -159,3 +159,18 @@ async def test_the_documented_analytics_queries_agree_with_the_api(client, analy
         scores = conn.execute(queries["scaffold_scores"]).fetchall()
     top = scaffold["result"]["scaffolds"][:20]
     assert [(r[0], r[1]) for r in scores] == [(g["scaffold_smiles"], g["count"]) for g in top]
+
+
+async def test_tsne_is_opentsne_on_rdkits_tanimoto_distances(client, analysed_job, molecules):
+    from openTSNE import TSNE
+
+    fps = [GENERATOR.GetFingerprint(mol) for _, mol in molecules]
+    distances = np.array([[1.0 - s for s in DataStructs.BulkTanimotoSimilarity(fp, fps)] for fp in fps])
+    expected = np.asarray(TSNE(n_components=2, perplexity=30, metric="precomputed", neighbors="exact",
+                               initialization="spectral", random_state=42, n_jobs=1).fit(distances))
+    run = await run_analysis(client, analysed_job.job_id, "chemical_space", {"method": "tsne"})
+    assert run["status"] == "complete", run
+    result = run["result"]
+    assert result["method"] == "tsne" and result["variance_explained"] is None
+    assert result["molecule_indices"] == [idx for idx, _ in molecules]
+    assert np.allclose(np.array(result["coordinates"]), expected, atol=1e-6)

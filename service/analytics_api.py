@@ -23,7 +23,7 @@ from chemaudit.analytics.params import normalise
 from chemaudit.broker import BROKER_ERRORS
 from chemaudit.db import analytics_queries as aq
 from chemaudit.db.analytics_schema import RUN_TERMINAL
-from chemaudit.errors import ChemAuditError, NotFound
+from chemaudit.errors import ChemAuditError, NotFound, RateLimited
 from service.analytics_socket import analytics_socket, parse_run_id
 from service.auth import request_owner
 from service.db import fetchall, fetchone
@@ -36,6 +36,7 @@ log = logging.getLogger("chemaudit.analytics.api")
 API = "/api/v1"
 EXAMPLE = '{"cutoff": 0.35}'
 MCS_WAIT = 30.0  # seconds POST /mcs waits for its run (FindMCS stops at 10 s)
+MAX_OPEN_RUNS = 20  # runs of one job pending or running at once; more are refused (429)
 
 
 class JobNotFinished(ChemAuditError):
@@ -91,6 +92,9 @@ async def _start(request: web.Request, analysis_type: str, raw_params: dict) -> 
     existing = await fetchone(pool, aq.matching_run(job_id, analysis_type, params))
     if existing is not None:
         return existing, False
+    if (await fetchone(pool, aq.open_runs(job_id)))["n"] >= MAX_OPEN_RUNS:
+        raise RateLimited(f"This job has {MAX_OPEN_RUNS} analyses waiting or running; start more once"
+                          " some have ended.", code="too_many_analyses").with_header("Retry-After", "10")
     run = await fetchone(pool, aq.insert_run(job_id, analysis_type, params, 0))
     try:
         await asyncio.to_thread(request.app[BROKER].enqueue, analytics_message(run["id"]))

@@ -78,13 +78,13 @@ ANALYTICS_OPERATIONS: dict[str, dict[str, dict]] = {
         "summary": "Start an analysis of an ended job", "tags": ["batch"], "operationId": "startAnalysis",
         "description": "A durable run computed by the analytics workers; the same type with the same params "
                        "is not started twice (200 with `already_computing` or `already_complete`). 409 while "
-                       "the job is still being audited.",
+                       "the job is still being audited; 429 with 20 analyses of the job waiting or running.",
         "parameters": [JOB_ID, TYPE],
         "requestBody": {"required": False, "content": {JSON: {"schema": ref("AnalyticsParams")}}},
         "responses": {"202": json_body("AnalyticsTrigger", "Queued."),
                       "200": json_body("AnalyticsTrigger", "Already under way or complete."),
                       "409": json_body("Error", "The job is still being audited."),
-                      **errors(400, 401, 404, 422, 503)}}},
+                      **errors(400, 401, 404, 422, 429, 503)}}},
     JOB + "/mcs": {"post": {
         "summary": "Maximum common substructure of two molecules of a job", "tags": ["batch"],
         "operationId": "compareMolecules",
@@ -94,7 +94,7 @@ ANALYTICS_OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": json_body("MCSComparison", "The comparison."),
                       "202": json_body("AnalyticsTrigger", "Still computing."),
                       "409": json_body("Error", "The job is still being audited."),
-                      **errors(400, 401, 404, 422, 503)}}},
+                      **errors(400, 401, 404, 422, 429, 503)}}},
     "/api/v1/analytics/{run_id}": {"get": {
         "summary": "One analytics run: progress, params and result", "tags": ["batch"], "operationId": "analyticsRun",
         "parameters": [RUN_ID],

@@ -30,6 +30,11 @@ def matching_run(job_id: UUID, analysis_type: str, params: dict) -> Query:
                  {"job": job_id, "type": analysis_type, "params": Jsonb(params)})
 
 
+def open_runs(job_id: UUID) -> Query:
+    return Query("SELECT count(*) AS n FROM analytics_runs WHERE job_id = %(job)s"
+                 " AND status IN ('pending', 'running')", {"job": job_id})
+
+
 def insert_run(job_id: UUID, analysis_type: str, params: dict, total: int) -> Query:
     return Query(f"INSERT INTO analytics_runs (job_id, type, params, total, enqueued_at)"
                  f" VALUES (%(job)s, %(type)s, %(params)s, %(total)s, now()) RETURNING {RUN_COLUMNS}",

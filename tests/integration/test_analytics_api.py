@@ -185,3 +185,19 @@ async def test_real_answers_conform_to_the_openapi_document(client, analysed_job
     for method, template, url, body in calls:
         response = await client.request(method.upper(), url, json=body)
         assert_conforms(document, template, method, response.status, await response.json())
+
+
+async def test_a_job_with_too_many_open_runs_is_refused_with_429(client, analysed_job):
+    from service.analytics_api import MAX_OPEN_RUNS
+
+    job_id = copy_job(analysed_job.database_url, analysed_job.job_id, 50)
+    with psycopg.connect(analysed_job.database_url) as conn:  # runs no worker will take: already leased
+        for k in range(MAX_OPEN_RUNS):
+            conn.execute("INSERT INTO analytics_runs (job_id, type, params, status, lease_until, attempts)"
+                         " VALUES (%s, 'similarity_search', %s, 'running', now() + interval '1 hour', 1)",
+                         (job_id, psycopg.types.json.Jsonb({"query_index": k})))
+    response = await client.post(f"/api/v1/batch/{job_id}/analytics/scaffold")
+    body = await response.json()
+    assert response.status == 429 and body["error"] == "too_many_analyses" and response.headers["Retry-After"]
+    with psycopg.connect(analysed_job.database_url) as conn:
+        conn.execute("DELETE FROM analytics_runs WHERE job_id = %s", (job_id,))

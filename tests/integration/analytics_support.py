@@ -7,6 +7,7 @@ import asyncio
 import dramatiq
 import psycopg
 import pytest
+from rdkit.Chem import rdFingerprintGenerator
 
 from chemaudit.analytics.messages import ANALYTICS_QUEUE
 from chemaudit.broker import make_broker
@@ -16,6 +17,7 @@ from tests.integration.audited_jobs import AuditedJob, audit_files, job_settings
 from tests.support import pg
 
 MOLECULES = 600
+GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
 
 
 class AnalyticsWorker:
@@ -61,6 +63,14 @@ def analytics_worker(analysed_job):
     worker = AnalyticsWorker(analysed_job.settings).start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+async def client(aiohttp_client, analysed_job, analytics_worker):
+    """The real app on the analysed job's database, with the analytics worker running."""
+    from service.app import create_app
+
+    return await aiohttp_client(create_app(analysed_job.settings))
 
 
 def audited_smiles(url: str, job_id: str) -> list[tuple[int, str]]:

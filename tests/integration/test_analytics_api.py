@@ -9,24 +9,15 @@ import aiohttp
 import psycopg
 import pytest
 from rdkit import Chem, DataStructs, rdBase
-from rdkit.Chem import rdFMCS, rdFingerprintGenerator, rdRGroupDecomposition
+from rdkit.Chem import rdFMCS, rdRGroupDecomposition
 
-from service.app import create_app
 from service.purge import purge_job
 from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
-    analysed_job, analytics_worker, audited_smiles, run_analysis,
+    GENERATOR, analysed_job, analytics_worker, audited_smiles, client, run_analysis,
 )
 from tests.integration.audited_jobs import copy_job
 
 pytestmark = pytest.mark.integration
-
-GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-
-
-@pytest.fixture
-async def client(aiohttp_client, analysed_job, analytics_worker):
-    return await aiohttp_client(create_app(analysed_job.settings))
-
 
 @pytest.fixture(scope="module")
 def smiles(analysed_job) -> dict[int, str]:

@@ -9,25 +9,15 @@ import numpy as np
 import psycopg
 import pytest
 from rdkit import Chem, DataStructs, rdBase
-from rdkit.Chem import rdFingerprintGenerator
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.ML.Cluster import Butina
 
 from chemaudit.analytics.taxonomy import RULES
-from service.app import create_app
 from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
-    analysed_job, analytics_worker, audited_smiles, run_analysis,
+    GENERATOR, analysed_job, analytics_worker, audited_smiles, client, run_analysis,
 )
 
 pytestmark = pytest.mark.integration
-
-GENERATOR = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-
-
-@pytest.fixture
-async def client(aiohttp_client, analysed_job, analytics_worker):
-    return await aiohttp_client(create_app(analysed_job.settings))
-
 
 @pytest.fixture(scope="module")
 def molecules(analysed_job) -> list[tuple[int, Chem.Mol]]:

@@ -86,4 +86,9 @@ def test_analytics_panel_shows_scaffolds_clusters_space_and_neighbours(service, 
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n += 1; return n; }""")
     assert painted >= 5 * len(molecules), f"only {painted} pixels painted for {len(molecules)} points"
+
+    page.select_option("#space-method", "tsne")
+    page.click("#run-space")
+    expect(page.locator("#analytics-panel")).to_contain_text(f"{len(molecules)} molecules; t-SNE", timeout=60_000)
+    assert page.get_attribute("#space-plot", "data-points") == str(len(molecules))
     assert page.problems == []

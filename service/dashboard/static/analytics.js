@@ -48,6 +48,8 @@ export class AnalyticsPanel {
 
   build() {
     const threshold = el("input", { id: "cluster-threshold", type: "number", min: "0.05", max: "0.95", step: "0.05", value: "0.35" });
+    const method = el("select", { id: "space-method", "aria-label": "Chemical space method" },
+      el("option", { value: "pca", text: "PCA" }), el("option", { value: "tsne", text: "t-SNE (5,000 molecules at most)" }));
     this.status = el("p", { id: "analytics-status", class: "muted", role: "status", "aria-live": "polite" });
     const button = (id, label, handler) => {
       const b = el("button", { id, type: "button", text: label });
@@ -58,7 +60,8 @@ export class AnalyticsPanel {
       button("run-scaffold", "Find scaffolds", () => this.start("scaffold", {})),
       el("label", { for: "cluster-threshold", text: "Distance cutoff" }), threshold,
       button("run-clustering", "Cluster", () => this.start("clustering", { cutoff: Number(threshold.value) })),
-      button("run-space", "Map chemical space", () => this.start("chemical_space", { method: "pca" })));
+      method,
+      button("run-space", "Map chemical space", () => this.start("chemical_space", { method: method.value })));
     const query = el("input", { id: "similarity-smiles", placeholder: "query SMILES, e.g. c1ccccc1O", required: "" });
     const topK = el("input", { id: "similarity-topk", type: "number", min: "1", max: "100", value: "10" });
     const search = el("form", { id: "similarity-form", class: "analytics-controls" },
@@ -81,7 +84,7 @@ export class AnalyticsPanel {
         el("section", {}, el("h3", { text: "Scaffolds" }), this.summary.scaffold, el("div", { class: "scroll" }, this.scaffolds.table)),
         el("section", {}, el("h3", { text: "Clusters" }), this.summary.clustering, this.clusters),
         el("section", {}, el("h3", { text: "Chemical space" }), this.summary.chemical_space, this.space,
-          el("p", { class: "muted", text: "Each point a molecule (PCA of Morgan fingerprints), coloured by validation score: red 0, green 100, grey none." })),
+          el("p", { class: "muted", text: "Each point a molecule (PCA or t-SNE of Morgan fingerprints), coloured by validation score: red 0, green 100, grey none." })),
         el("section", {}, el("h3", { text: "Similarity search" }), this.summary.similarity_search, this.similar.table)));
   }
 
@@ -170,7 +173,10 @@ export class AnalyticsPanel {
     context.clearRect(0, 0, width, height);
     const points = result.coordinates;
     canvas.dataset.points = String(points.length);
-    this.summary.chemical_space.textContent = `${formatNumber(result.total_points)} molecules${result.sampled ? `, ${formatNumber(points.length)} shown (the fitted sample)` : ""}; PC1 ${formatNumber(100 * result.variance_explained[0], 1)}%, PC2 ${formatNumber(100 * result.variance_explained[1], 1)}% of the variance`;
+    const explained = result.variance_explained
+      ? `; PC1 ${formatNumber(100 * result.variance_explained[0], 1)}%, PC2 ${formatNumber(100 * result.variance_explained[1], 1)}% of the variance`
+      : "; t-SNE";
+    this.summary.chemical_space.textContent = `${formatNumber(result.total_points)} molecules${result.sampled ? `, ${formatNumber(points.length)} shown (a sample)` : ""}${explained}`;
     canvas.setAttribute("aria-label", `Chemical space scatter plot of ${points.length} molecules coloured by score`);
     if (!points.length) return;
     const xs = points.map((p) => p[0]);

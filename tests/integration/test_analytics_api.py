@@ -4,6 +4,7 @@ progress socket, purge with the job."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import psycopg
@@ -192,3 +193,16 @@ async def test_a_job_with_too_many_open_runs_is_refused_with_429(client, analyse
     assert response.status == 429 and body["error"] == "too_many_analyses" and response.headers["Retry-After"]
     with psycopg.connect(analysed_job.database_url) as conn:
         conn.execute("DELETE FROM analytics_runs WHERE job_id = %s", (job_id,))
+
+
+async def test_batch_sockets_never_carry_analytics_messages(client, analysed_job):
+    async with client.ws_connect("/ws/jobs") as firehose:
+        run = await run_analysis(client, analysed_job.job_id, "clustering", {"cutoff": 0.55})
+        assert run["status"] == "complete"
+        frames = []
+        with contextlib.suppress(asyncio.TimeoutError):
+            async with asyncio.timeout(1.0):
+                async for msg in firehose:
+                    frames.append(msg.json())
+    assert all("run_id" not in frame and frame.get("type") != "analytics" for frame in frames), frames
+    assert all({"job_id", "status", "progress", "processed", "total", "eta_seconds"} <= frame.keys() for frame in frames)

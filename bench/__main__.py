@@ -33,6 +33,7 @@ BENCHMARKS = {
     "isolation": "bench.isolation",
     "reuse": "bench.reuse",
     "budgets": "bench.budgets",
+    "analytics": "bench.analytics",
 }
 
 
@@ -58,6 +59,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fair-rounds", type=int, default=2, help="fairness: fair/fifo pairs for the throughput ratio")
     parser.add_argument("--py-spy", action="store_true",
                         help="sample with py-spy: the workers (pipeline), the web process (upload, progress, polling)")
+    parser.add_argument("--analytics-sizes", dest="analytics_sizes", type=lambda t: [int(s) for s in t.split(",")],
+                        default=None, help="analytics: job sizes (default 10000,100000,1000000; 1M: scaffold, taxonomy)")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one job, seconds")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]

@@ -74,6 +74,14 @@ class Settings:
     ticket_secret: str = ""  # signs socket/download tickets; empty: derived from the key digests
     upload_rate_per_minute: int = 60
 
+    # Batch analytics (docs/operations.md, "Analytics"): their own worker pool and queue.
+    analytics_workers: int = 1  # analytics worker processes per node (0: none on this node)
+    analytics_processes: int = 2  # processes one run uses for per-molecule RDKit work
+    analytics_threads: int = 2  # threads of the similarity kernels in one run
+    analytics_nice: int = 10  # CPU priority of analytics workers below audit workers (0: the same)
+    analytics_lease_seconds: float = 60.0  # a run's worker is taken as lost after this without progress
+    analytics_max_attempts: int = 3  # claims of one run before a lost worker ends it failed
+
     retention: str = ""  # e.g. "30d": default age for `chemaudit purge`; empty keeps everything
 
     log_json: bool = False

@@ -27,6 +27,8 @@ from service.openapi import setup_openapi_routes
 from service.profiles import setup_profile_routes
 from service.subsets import setup_subset_routes
 from service.results_api import setup_results_routes
+from service.analytics_api import setup_analytics_routes
+from service.analytics_socket import analytics_listener
 from service.rate_limit import RateLimiter
 from service.slots import Slots
 
@@ -61,6 +63,7 @@ def setup_routes(app: web.Application) -> None:
     setup_profile_routes(app)  # /profiles CRUD, duplicate, export, import
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
+    setup_analytics_routes(app)  # /batch/{job_id}/analytics[/{type}], /batch/{job_id}/mcs, /analytics/{run_id}, WS /ws/analytics/{run_id}
 
 
 async def _database(app: web.Application):
@@ -106,5 +109,5 @@ def create_app(settings: Settings) -> web.Application:
     app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
     setup_budgets(app)  # exports and /validate: caps, rate, process pool
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _broker, _listener, loop_lag_context])
+    app.cleanup_ctx.extend([_database, _broker, _listener, analytics_listener, loop_lag_context])
     return app

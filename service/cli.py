@@ -20,7 +20,7 @@ from service.cli_errors import CliError, run_command
 from service.client import add_client_commands
 from service.logs import setup_logging
 from service.metrics_dir import shared_metrics_dir
-from service.supervisor import WorkerSupervisor
+from service.worker_pools import WorkerPools
 
 log = logging.getLogger("chemaudit.cli")
 
@@ -113,8 +113,8 @@ async def _freeze_startup_objects(app: web.Application) -> None:
     gc.freeze()
 
 
-def _supervisor(settings: Settings) -> WorkerSupervisor:
-    return WorkerSupervisor(settings.workers, settings.worker_threads, _child_env(settings))
+def _supervisor(settings: Settings) -> WorkerPools:
+    return WorkerPools(settings, _child_env(settings))  # audit workers, then analytics workers
 
 
 def cmd_worker(args) -> int:

@@ -60,6 +60,8 @@ def asyncpg_dsn(dsn: str) -> tuple[str, float]:
 
 
 class ProgressListener:
+    channel = NOTIFY_CHANNEL  # a subclass listens on another channel (service/analytics_socket.py)
+
     def __init__(self, dsn: str, hub: Hub, snapshot: Snapshot, probe_interval: float = 2.0):
         self.dsn, self.connect_timeout = asyncpg_dsn(dsn)
         self.hub = hub
@@ -103,7 +105,7 @@ class ProgressListener:
                                      server_settings={"application_name": "chemaudit-listener"})
         self._conn = conn  # owned from here on, so a failure below still closes it
         conn.add_termination_listener(lambda _conn: self._lost.set())
-        await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        await conn.add_listener(self.channel, self._on_notify)
         self.connected.set()
 
     async def _resync(self) -> None:
@@ -137,12 +139,15 @@ class ProgressListener:
 
     def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
         try:
-            message = progress_message(json.loads(payload))
+            message = self.decode(payload)
         except (ValueError, AttributeError):  # not JSON, or not an object
             log.warning("ignoring malformed progress payload %.200r", payload)
             return
         stamp(message)
         self.hub.publish(message)
+
+    def decode(self, payload: str) -> dict:
+        return progress_message(json.loads(payload))
 
     async def close(self) -> None:
         await self._drop()

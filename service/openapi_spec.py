@@ -237,6 +237,10 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "responses": {"200": text("text/html", "The API reference page.")}}},
 }
 
+from service.analytics_openapi import ANALYTICS_OPERATIONS, ANALYTICS_SCHEMAS  # noqa: E402 (uses the helpers above)
+
+OPERATIONS.update(ANALYTICS_OPERATIONS)
+
 DESCRIPTION = (
     "Batch chemical-structure audit service, API-compatible with ChemAudit 2.0's batch API. "
     "Every error is `{\"error\": code, \"detail\": sentence}` with the status below. "
@@ -261,7 +265,7 @@ def build_document(registered: set[tuple[str, str]]) -> dict:
         "security": [{}, {"ApiKeyHeader": []}, {"Ticket": []}, {"ApiKeyQuery": []}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **ANALYTICS_SCHEMAS},
             "responses": {f"E{code}": json_body("Error", text_, RETRY_AFTER if code in (429, 503) else None)
                           for code, text_ in ERRORS.items()},
             "securitySchemes": {

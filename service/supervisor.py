@@ -21,15 +21,15 @@ log = logging.getLogger("chemaudit.supervisor")
 RESTART_BACKOFF_MAX = 10.0
 
 
-def worker_command(threads: int) -> list[str]:
-    return [sys.executable, "-m", "dramatiq", "tasks.worker", "--processes", "1",
-            "--threads", str(threads), "--queues", "chemaudit"]
+def worker_command(threads: int, module: str = "tasks.worker", queue: str = "chemaudit") -> list[str]:
+    return [sys.executable, "-m", "dramatiq", module, "--processes", "1",
+            "--threads", str(threads), "--queues", queue]
 
 
 class WorkerSupervisor:
-    def __init__(self, count: int, threads: int, env: dict[str, str]):
+    def __init__(self, count: int, threads: int, env: dict[str, str], command: list[str] | None = None):
         self.count = count
-        self.command = worker_command(threads)
+        self.command = command or worker_command(threads)
         self.env = env
         self.processes: list[subprocess.Popen | None] = [None] * count
         self.restarts = 0

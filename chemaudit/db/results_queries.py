@@ -279,7 +279,8 @@ def job_history(limit: int, status: str | None = None, since: datetime | None = 
 
 # The tables holding a job's rows, each with the rest of its primary key (deleted in batches).
 # Their result documents stay: shared with other jobs, they are pruned apart (cache_queries).
-CHILD_TABLES = {"result_rows": "idx", "job_inputs": "idx", "job_events": "seq", "chunks": "chunk_no"}
+CHILD_TABLES = {"result_rows": "idx", "job_inputs": "idx", "job_events": "seq", "chunks": "chunk_no",
+                "analytics_fingerprints": "idx"}
 
 
 def purge_candidates(older_than_seconds: float, limit: int) -> Query:

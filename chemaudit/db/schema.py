@@ -205,3 +205,4 @@ scoring_profiles = Table(
 )
 
 import chemaudit.db.notify_schema  # noqa: E402,F401  the notification tables (migration 0009)
+from chemaudit.db import analytics_schema  # noqa: E402,F401  (registers the analytics tables on metadata)

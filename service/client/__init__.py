@@ -33,6 +33,12 @@ def _remote(name: str, module: str = "commands"):
     return run
 
 
+def _run_client(command, args) -> int:
+    from service.client import commands
+
+    return commands.run_client(command, args)
+
+
 def _local_audit(args: argparse.Namespace) -> int:
     from service.client import commands, local_audit
 
@@ -122,3 +128,6 @@ def add_client_commands(sub) -> None:
     p.set_defaults(func=_local_audit)
 
     add_subset_commands(sub, _server_options, lambda name: _remote(name, "subset_commands"))
+    from service.client.analytics import add_analytics_command  # RDKit-free, like the others
+
+    add_analytics_command(sub, _server_options, _run_client)

@@ -23,6 +23,7 @@ STATIC = {
     "app.css": "text/css",
     "app.js": "text/javascript",
     "api.js": "text/javascript",
+    "analytics.js": "text/javascript",
     "charts.js": "text/javascript",
     "columns.js": "text/javascript",
     "home.js": "text/javascript",

@@ -6,6 +6,7 @@ import {
 } from "./api.js";
 import { barChart, columnChart } from "./charts.js";
 import { SubsetPanel } from "./subset.js";
+import { AnalyticsPanel } from "./analytics.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMATS = ["csv", "tsv", "sdf", "json", "ndjson", "xlsx"];
@@ -18,6 +19,7 @@ export class JobView {
     this.lookup = lookup; // the job list's entry for an id, when it has one
     this.jobId = null;
     this.subsets = new SubsetPanel({ notify });
+    this.analytics = new AnalyticsPanel({ notify });
     $("filter-form").addEventListener("submit", (event) => { event.preventDefault(); this.page = 1; this.loadResults(); });
     $("filter-form").addEventListener("reset", () => {
       if (!this.resetting) window.setTimeout(() => { this.page = 1; this.loadResults(); });
@@ -43,6 +45,7 @@ export class JobView {
     this.subsets.open(jobId);
     this.loadHeader();
     this.refresh();
+    this.analytics.open(jobId);
     this.socket = new LiveSocket(`/ws/batch/${jobId}`, {
       params: () => (this.message && this.message.seq ? { after_seq: this.message.seq } : {}),
       onMessage: (message) => this.onMessage(message),
@@ -52,6 +55,7 @@ export class JobView {
   }
 
   close() {
+    this.analytics.close();
     if (this.socket) this.socket.close();
     window.clearTimeout(this.pollTimer);
     window.clearTimeout(this.refreshTimer);

@@ -1,0 +1,86 @@
+"""Distinct drug-like molecules by the million: RDKit's real molecules and their analogues.
+
+The ~16,000 real structures RDKit ships (bench/real_molecules.py) are kept as they are; past
+them, molecule k is real molecule k mod B with one substituent added at one of its hydrogen-
+bearing carbons (the (k div B)-th of its positions x substituents). That is what a screening
+library is made of (series of close analogues of many chemotypes), so clusters, scaffolds and
+neighbours mean what they would in one. Canonical SMILES, made in a process pool, cached in
+bench/out/ (a million take about a minute on 2 cores the first time).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from rdkit import Chem, rdBase
+
+from bench.common import OUT
+from bench.real_molecules import originals
+
+SUBSTITUENTS = ("C", "F", "Cl", "O", "N", "CC", "OC", "C#N", "C(F)(F)F", "Br")
+PIECE = 20_000
+
+
+def _bases() -> list[str]:
+    seen, out = set(), []
+    with rdBase.BlockLogs():
+        for smiles, _ in originals():
+            mol = Chem.MolFromSmiles(smiles)
+            if mol is not None and mol.GetNumHeavyAtoms() <= 70:
+                canonical = Chem.MolToSmiles(mol)
+                if canonical not in seen:
+                    seen.add(canonical)
+                    out.append(canonical)
+    return out
+
+
+def _analogue(base: str, variant: int) -> str | None:
+    mol = Chem.MolFromSmiles(base)
+    sites = [a.GetIdx() for a in mol.GetAtoms() if a.GetSymbol() == "C" and a.GetTotalNumHs() > 0]
+    if not sites:
+        return None
+    site = sites[variant % len(sites)]
+    group = Chem.MolFromSmiles(SUBSTITUENTS[(variant // len(sites)) % len(SUBSTITUENTS)])
+    combined = Chem.RWMol(Chem.CombineMols(mol, group))
+    combined.AddBond(site, mol.GetNumAtoms(), Chem.BondType.SINGLE)
+    atom = combined.GetAtomWithIdx(site)
+    atom.SetNoImplicit(False)
+    atom.SetNumExplicitHs(max(0, atom.GetNumExplicitHs() - 1))
+    try:
+        Chem.SanitizeMol(combined)
+    except (Chem.rdchem.MolSanitizeException, RuntimeError):
+        return None
+    return Chem.MolToSmiles(combined)
+
+
+def _piece(args: tuple[list[str], int, int]) -> list[str]:
+    bases, start, stop = args
+    out = []
+    with rdBase.BlockLogs():
+        for k in range(start, stop):
+            out.append(_analogue(bases[k % len(bases)], k // len(bases) - 1) or "")
+    return out
+
+
+def library(count: int) -> list[str]:
+    """`count` canonical SMILES, distinct, deterministic (the same list every time)."""
+    path = OUT / f"analytics_{count}.smi"
+    if path.exists():
+        return path.read_text().split("\n")[:count]
+    bases = _bases()
+    seen = set(bases[:count])
+    out = list(bases[:count])
+    start = len(bases)
+    with ProcessPoolExecutor(2) as pool:
+        while len(out) < count:
+            stops = [(bases, s, s + PIECE) for s in range(start, start + 4 * PIECE, PIECE)]
+            start += 4 * PIECE
+            for made in pool.map(_piece, stops):
+                for smiles in made:
+                    if smiles and smiles not in seen and len(out) < count:
+                        seen.add(smiles)
+                        out.append(smiles)
+    OUT.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(out))
+    return out

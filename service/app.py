@@ -24,6 +24,7 @@ from service.progress_source import latest_message
 from service.dashboard.routes import setup_dashboard_routes
 from service.openapi import setup_openapi_routes
 from service.results_api import setup_results_routes
+from service.export_api import setup_export_routes
 from service.rate_limit import RateLimiter
 from service.slots import Slots
 
@@ -46,7 +47,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
     # First, so it answers GET /batch/{job_id}: results_api's page plus the upload's format and reason.
     app.router.add_get(f"{API}/batch/{{job_id}}", job_details.job_results)
-    setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
+    setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats
+    setup_export_routes(app)  # GET|POST /batch/{job_id}/export, POST .../subset/export, GET /export-formats
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
 

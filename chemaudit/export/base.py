@@ -6,7 +6,9 @@ keeps no rows, so an export of any size runs in constant memory:
 - `from_context(ctx)` (a classmethod) makes one for one download: `ctx.header` holds the job's
   fields (job_id, filename, status, total_results, statistics), `ctx.row_count` the number of
   rows it will be sent (None when not known), `ctx.options` the values of the options its
-  format accepts (chemaudit/export/formats.py, OPTIONS).
+  format accepts (chemaudit/export/formats.py, OPTIONS). The header holds the job's
+  `statistics` only when the class sets `needs_statistics` (they cost a query over every
+  result of a running job).
 - `passes`: the passes over the rows it needs, in order. Most formats need the rows once; a zip
   of several files that each list every row (fingerprints, a workbook with a sheet per
   section) asks for them once per file, since a zip's entries are written one after the other.
@@ -77,6 +79,7 @@ ONE_PASS = (Pass("rows"),)
 
 class Encoder(Protocol):
     passes: Sequence[Pass]
+    needs_statistics: bool
 
     @classmethod
     def from_context(cls, ctx: ExportContext) -> "Encoder": ...
@@ -94,6 +97,7 @@ class StreamEncoder:
     """Defaults for an encoder that needs the rows once and writes nothing before or after them."""
 
     passes: Sequence[Pass] = ONE_PASS
+    needs_statistics = False
 
     @classmethod
     def from_context(cls, ctx: ExportContext):

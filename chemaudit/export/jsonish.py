@@ -23,6 +23,8 @@ def item_text(row: Row) -> str:
 class JsonEncoder(StreamEncoder):
     """{"job_id": ..., <other header fields>, "results": [item, ...]}"""
 
+    needs_statistics = True
+
     def __init__(self, header: dict | None = None):
         self.header = header or {}
         self._first = True

@@ -118,15 +118,16 @@ class StreamEncoder:
 
 def flat_values(row: Row) -> list[Any]:
     """The row's values in FLAT_COLUMNS order: lists joined, non-finite floats as missing."""
-    values = []
-    for _, key in FLAT_COLUMNS:
-        value = row.get(key)
-        if isinstance(value, (list, tuple)):
-            value = LIST_SEPARATOR.join(str(item) for item in value if item is not None) or None
-        elif isinstance(value, float) and not math.isfinite(value):
-            value = None
-        values.append(value)
-    return values
+    return [cell_value(row.get(key)) for _, key in FLAT_COLUMNS]
+
+
+def cell_value(value: Any) -> Any:
+    """A value as a file cell holds it: a list joined, a non-finite float missing."""
+    if isinstance(value, (list, tuple)):
+        return LIST_SEPARATOR.join(str(item) for item in value if item is not None) or None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 RowSource = Iterable[Row] | Callable[[Pass], Iterable[Row]]

@@ -25,11 +25,10 @@ from xml.sax.saxutils import escape
 from chemaudit.export import xlsx_parts
 from chemaudit.export.base import HEADERS, ExportContext, Row, StreamEncoder, flat_values
 from chemaudit.export.guard import FORMULA_STARTS
-from chemaudit.export.zipstream import ZipStream
+from chemaudit.export.zipstream import ZipStream, is_large
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
-ZIP64_ROWS = 250_000  # above this many rows a sheet may pass 4 GiB: write zip64 entries
 _CR = {"\r": "&#13;"}  # a literal CR would be read back as LF (XML end-of-line handling)
 _FORMULA_STYLE = ' s="2"'
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -54,10 +53,6 @@ def _cell(value) -> str:
         return f"<c><v>{value!r}</v></c>" if math.isfinite(value) else "<c/>"
     text = str(value)
     return _text_cell(text, _FORMULA_STYLE if text.startswith(FORMULA_STARTS) else "")
-
-
-def is_large(row_count: int | None) -> bool:
-    return row_count is None or row_count > ZIP64_ROWS
 
 
 class Workbook:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import zipfile
 from typing import IO
 
+ZIP64_ROWS = 250_000  # above this many rows an entry may pass 4 GiB: write zip64 entries
+
 
 class Sink:
     """A write-only file that hands back what was written since the last drain."""
@@ -29,6 +31,11 @@ class Sink:
         out = b"".join(self._parts)
         self._parts.clear()
         return out
+
+
+def is_large(row_count: int | None) -> bool:
+    """Whether an export of `row_count` rows needs zip64 entries (unknown: yes)."""
+    return row_count is None or row_count > ZIP64_ROWS
 
 
 def open_zip(target: IO[bytes]) -> zipfile.ZipFile:

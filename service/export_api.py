@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import psycopg
@@ -41,13 +42,26 @@ log = logging.getLogger("chemaudit.results")
 
 EXPORT_BATCH = 500
 EXPORT_APPLICATION = "chemaudit-export"  # application_name of export connections (pg_stat_activity)
+# Encoding threads of their own, one per export slot (an export runs one step at a time): a
+# burst of exports never queues other work of the default executor (name lookups, to_thread)
+# behind it, nor the other way round.
+ENCODERS = web.AppKey("export_encoders", ThreadPoolExecutor)
 
 
 def setup_export_routes(app: web.Application) -> None:
+    app.cleanup_ctx.append(_encoders)
     app.router.add_get(f"{API}/batch/{{job_id}}/export", export_results)
     app.router.add_post(f"{API}/batch/{{job_id}}/export", export_results)
     app.router.add_post(f"{API}/batch/{{job_id}}/subset/export", export_subset)
     app.router.add_get(f"{API}/export-formats", export_formats)
+
+
+async def _encoders(app: web.Application):
+    """cleanup_ctx entry: the encoding threads live as long as the app."""
+    pool = ThreadPoolExecutor(max(1, app[SETTINGS].max_concurrent_exports), thread_name_prefix="export")
+    app[ENCODERS] = pool
+    yield
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def export_formats(request: web.Request) -> web.Response:
@@ -109,8 +123,8 @@ async def _stream(request, conn, guard: StallGuard, job: dict, wanted: ExportReq
     count = (await (await run(conn, rq.filtered_count(job_id, flt))).fetchone())["n"]  # the snapshot
     cls = encoder_class(fmt.name)
     header = await _snapshot_header(conn, job, count, getattr(cls, "needs_statistics", False))
-    loop = asyncio.get_running_loop()
-    encoder = await loop.run_in_executor(None, cls.from_context, ExportContext(header, count, wanted.options))
+    loop, threads = asyncio.get_running_loop(), request.app[ENCODERS]
+    encoder = await loop.run_in_executor(threads, cls.from_context, ExportContext(header, count, wanted.options))
     response = web.StreamResponse(headers={
         "Content-Type": fmt.media_type,
         "Content-Disposition": content_disposition(job["filename"], job_id, fmt.extension, suffix),
@@ -120,7 +134,7 @@ async def _stream(request, conn, guard: StallGuard, job: dict, wanted: ExportReq
 
     async def send(step, *args) -> None:
         # Encoding (RDKit, deflate, a PDF's layout) runs off the event loop.
-        piece = await loop.run_in_executor(None, step, *args)
+        piece = await loop.run_in_executor(threads, step, *args)
         if piece:
             await guard.run(response.write(piece))
 

@@ -14,7 +14,7 @@ import pytest
 from rdkit import Chem
 
 from service.app import create_app
-from tests.integration.audited_jobs import copy_job, nci_5k_job  # noqa: F401 (fixture)
+from tests.integration.audited_jobs import job_30k, nci_5k_job  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -24,14 +24,6 @@ LARGE = 30_000
 @pytest.fixture
 async def client(aiohttp_client, nci_5k_job):
     return await aiohttp_client(create_app(nci_5k_job.settings))
-
-
-@pytest.fixture(scope="module")
-def job_30k(nci_5k_job):
-    job_id = copy_job(nci_5k_job.database_url, nci_5k_job.job_id, LARGE)
-    yield job_id
-    with psycopg.connect(nci_5k_job.database_url) as conn:
-        conn.execute("DELETE FROM jobs WHERE id = %s", (job_id,))
 
 
 def csv_indexes(data: bytes) -> list[int]:

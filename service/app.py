@@ -29,6 +29,7 @@ from service.subsets import setup_subset_routes
 from service.results_api import setup_results_routes
 from service.analytics_api import setup_analytics_routes
 from service.analytics_socket import analytics_listener
+from service.export_api import setup_export_routes
 from service.rate_limit import RateLimiter
 from service.slots import Slots
 
@@ -61,6 +62,8 @@ def setup_routes(app: web.Application) -> None:
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export
     setup_subset_routes(app)  # POST /batch/{job_id}/subset/revalidate|rescore|score-inline
     setup_profile_routes(app)  # /profiles CRUD, duplicate, export, import
+    setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats
+    setup_export_routes(app)  # GET|POST /batch/{job_id}/export, POST .../subset/export, GET /export-formats
     setup_dashboard_routes(app)  # GET /, GET /static/{name}, WS /ws/jobs
     setup_openapi_routes(app)  # GET /api/v1/openapi.json, GET /api/v1/docs
     setup_analytics_routes(app)  # /batch/{job_id}/analytics[/{type}], /batch/{job_id}/mcs, /analytics/{run_id}, WS /ws/analytics/{run_id}

@@ -9,24 +9,14 @@ from __future__ import annotations
 import sys
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
-from chemaudit.export import FORMATS
 from service.dashboard.routes import STATIC
+from service.openapi_exports import export_operations
 from service.openapi_schemas import SCHEMAS, ref
 from service.results_api import JOB_STATUSES
 
 VERSION = "1.0.0"
 JOB = "/api/v1/batch/{job_id}"
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_ .:+()/-]{0,99}$"
-EXPORT_TYPES = {
-    "text/csv": "csv", "text/tab-separated-values": "tsv", "chemical/x-mdl-sdfile": "sdf",
-    "application/json": "json", "application/x-ndjson": "ndjson",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-}
-EXPORT_SCHEMAS = {"json": {"type": "object", "required": ["job_id", "results"], "properties": {
-    "job_id": {"type": "string", "format": "uuid"}, "filename": {"type": "string"},
-    "status": {"type": "string"}, "total_results": {"type": "integer", "minimum": 0},
-    "statistics": {"oneOf": [ref("Statistics"), {"type": "null"}]},
-    "results": {"type": "array", "items": ref("ResultItem")}}}}
 ERRORS = {
     400: "Bad input.", 401: "API keys are enabled and the key is missing or wrong.",
     404: "No such job (unknown, malformed, or another key's job).",
@@ -146,23 +136,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         "description": "Computed now while the job runs; stored once it has ended.",
         "parameters": [JOB_ID],
         "responses": {"200": json_body("Statistics", "The statistics."), **errors(401, 404, 503)}}},
-    JOB + "/export": {"get": {
-        "summary": "Download all (filtered) results", "tags": ["batch"], "operationId": "exportResults",
-        "description": "Streamed, never truncated. The row count is in X-Total-Results. A client that "
-                       "reads nothing for CHEMAUDIT_EXPORT_STALL_TIMEOUT seconds is cut off.",
-        "parameters": [JOB_ID, query("format", {"type": "string", "enum": list(FORMATS), "default": "csv"},
-                                     "File format."),
-                       query("raw_text", {"type": "boolean", "default": False},
-                             "CSV/TSV: write text cells as stored, without the apostrophe put in front "
-                             "of text starting with = + - @ tab or CR (formula injection guard)."),
-                       *FILTERS, *KEY_IN_URL],
-        "responses": {"200": {
-            "description": "The file, as an attachment.",
-            "headers": {"Content-Disposition": {"schema": {"type": "string"}},
-                        "X-Total-Results": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}},
-            "content": {media: {"schema": EXPORT_SCHEMAS.get(fmt, {"type": "string"})}
-                        for media, fmt in EXPORT_TYPES.items()}},
-            **errors(401, 404, 422, 429, 503)}}},
+    **export_operations(JOB_ID, FILTERS, query, errors, KEY_IN_URL),
     "/api/v1/validate": {"post": {
         "summary": "Audit one molecule synchronously", "tags": ["molecules"], "operationId": "validate",
         "description": "Rate-limited per API key (else per address: CHEMAUDIT_VALIDATE_RATE_PER_MINUTE), and "

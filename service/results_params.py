@@ -125,9 +125,10 @@ def download_stem(filename: str, job_id: UUID) -> str:
     return name.strip() or f"chemaudit_{str(job_id)[:8]}"
 
 
-def content_disposition(filename: str, job_id: UUID, extension: str) -> str:
+def content_disposition(filename: str, job_id: UUID, extension: str, suffix: str = "results") -> str:
+    """`<upload's stem>_<suffix>.<extension>`, as an ASCII name and as the UTF-8 original."""
     stem = download_stem(filename, job_id)
     ascii_name = _UNSAFE_FILENAME.sub("_", stem).strip("._")[:80] or f"chemaudit_{str(job_id)[:8]}"
-    full = f"{stem[:120]}_results.{extension}"
-    return (f'attachment; filename="{ascii_name}_results.{extension}"; '
+    full = f"{stem[:120]}_{suffix}.{extension}"
+    return (f'attachment; filename="{ascii_name}_{suffix}.{extension}"; '
             f"filename*=UTF-8''{quote(full, safe='')}")

@@ -40,6 +40,7 @@ class ResultFilter:
     max_score: int | None = None
     issue: str | None = None  # a failed check name
     alert: str | None = None  # an alert catalog name (matched case-insensitively)
+    indices: tuple[int, ...] | None = None  # only these record indexes
 
     def where(self, job_id: UUID) -> tuple[str, dict]:
         clauses = ["r.job_id = %(job_id)s"]
@@ -62,6 +63,9 @@ class ResultFilter:
             clauses.append("EXISTS (SELECT 1 FROM unnest(r.alert_catalogs) AS c(catalog)"
                            " WHERE lower(c.catalog) = lower(%(f_alert)s))")
             params["f_alert"] = self.alert
+        if self.indices is not None:
+            clauses.append("r.idx = ANY (%(f_indices)s::int[])")
+            params["f_indices"] = [int(i) for i in self.indices]
         return " AND ".join(clauses), params
 
 
@@ -134,22 +138,63 @@ _ITEM_SELECT = (
     " 'standardization', x.d -> 'standardization')::text AS item_json"
 )
 
-EXPORT_SHAPES = ("flat", "item", "sdf")
+
+def _number(path: str, name: str) -> str:
+    """A numeric field of the detail, or NULL when it is missing or not a number."""
+    return (f" CASE WHEN jsonb_typeof(x.d #> '{{{path}}}') = 'number'"
+            f" THEN (x.d #> '{{{path}}}')::float8 END AS {name}")
 
 
-def export_rows(job_id: UUID, flt: ResultFilter, order: ResultOrder, shape: str) -> Query:
-    """Every matching result, for a server-side cursor. `shape`: flat | item | sdf."""
+# What fingerprints and scaffolds need: no detail document is read.
+_IDENT_SELECT = "r.idx, r.name, r.smiles, r.canonical_smiles, r.inchikey, r.status, r.score, r.ml_score"
+# Descriptors for the property matrix, from the stored scoring (as computed at audit time).
+_PROPS_SELECT = _FLAT_SELECT + "," + ",".join(_number(path, name) for path, name in (
+    ("scoring,druglikeness,logp", "logp"), ("scoring,druglikeness,tpsa", "tpsa"),
+    ("scoring,druglikeness,hbd", "hbd"), ("scoring,druglikeness,hba", "hba"),
+    ("scoring,druglikeness,rotatable_bonds", "rotatable_bonds"),
+    ("scoring,druglikeness,aromatic_rings", "aromatic_rings"), ("scoring,admet,fsp3", "fsp3"),
+    ("validation,molecule_info,num_heavy_atoms", "heavy_atom_count"),
+    ("validation,molecule_info,num_rings", "ring_count"),
+    ("validation,molecule_info,exact_mass", "exact_mass"),
+))
+# Duplicate groups among the exported rows: one group per InChIKey (a row without one is a group
+# of its own), represented by its lowest index, numbered by that index's order.
+_DEDUP_INNER = (
+    f"SELECT {_IDENT_SELECT}, r.qed, r.alert_count, r.issue_count,"  # the last three: for sorts
+    " min(r.idx) OVER w AS rep_idx, count(*) OVER w AS group_size"
+    " FROM results r WHERE {where} WINDOW w AS (PARTITION BY coalesce(r.inchikey, 'idx:' || r.idx))"
+)
+# Fixed orders a pass of an encoder may ask for instead of the request's (chemaudit.export.base.Pass).
+FIXED_ORDERS = {"group": "r.rep_idx, r.idx"}
+_INPUT = " LEFT JOIN job_inputs i ON i.job_id = r.job_id AND i.idx = r.idx"
+# shape -> (select list, joins); "dedup" is built apart (windows over the filtered rows).
+_SHAPES = {
+    "flat": (_FLAT_SELECT, _ONE_DETAIL),
+    "item": (_ITEM_SELECT, _ONE_DETAIL),
+    "sdf": (_FLAT_SELECT + ", i.kind AS input_kind, i.text AS input_text", _ONE_DETAIL + _INPUT),
+    "ident": (_IDENT_SELECT, ""),
+    "props": (_PROPS_SELECT, _ONE_DETAIL),
+}
+EXPORT_SHAPES = (*_SHAPES, "dedup")
+
+
+def export_rows(job_id: UUID, flt: ResultFilter, order: ResultOrder, shape: str,
+                fixed_order: str | None = None) -> Query:
+    """Every matching result, for a server-side cursor. `shape`: one of EXPORT_SHAPES;
+    `fixed_order`: a key of FIXED_ORDERS instead of `order`."""
     where, params = flt.where(job_id)
-    if shape == "flat":
-        select, joins = _FLAT_SELECT, _ONE_DETAIL
-    elif shape == "item":
-        select, joins = _ITEM_SELECT, _ONE_DETAIL
-    elif shape == "sdf":
-        select = _FLAT_SELECT + ", i.kind AS input_kind, i.text AS input_text"
-        joins = _ONE_DETAIL + " LEFT JOIN job_inputs i ON i.job_id = r.job_id AND i.idx = r.idx"
-    else:
+    if fixed_order is not None and fixed_order not in FIXED_ORDERS:
+        raise ValueError(f"unknown export order {fixed_order!r}")
+    order_sql = FIXED_ORDERS[fixed_order] if fixed_order else order.sql()
+    if shape == "dedup":
+        return Query("SELECT r.*, dense_rank() OVER (ORDER BY r.rep_idx) AS group_id"
+                     f" FROM ({_DEDUP_INNER.format(where=where)}) r ORDER BY {order_sql}", params)
+    if fixed_order is not None:
+        raise ValueError(f"the order {fixed_order!r} is for the dedup shape")
+    if shape not in _SHAPES:
         raise ValueError(f"unknown export shape {shape!r}")
-    return Query(f"SELECT {select} FROM results r{joins} WHERE {where} ORDER BY {order.sql()}", params)
+    select, joins = _SHAPES[shape]
+    return Query(f"SELECT {select} FROM results r{joins} WHERE {where} ORDER BY {order_sql}", params)
 
 
 # Statistics ------------------------------------------------------------------------------------

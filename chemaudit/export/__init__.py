@@ -1,37 +1,34 @@
-"""Streaming export writers: csv, tsv, sdf, json, ndjson, xlsx over batches of result rows."""
+"""Streaming export writers over batches of result rows; the formats are listed in formats.py."""
 
 from __future__ import annotations
 
-from chemaudit.export.base import FLAT_COLUMNS, HEADERS, Encoder, flat_values, iter_encode
-from chemaudit.export.delimited import DelimitedEncoder
-from chemaudit.export.jsonish import JsonEncoder, NdjsonEncoder
-from chemaudit.export.sdf import SdfEncoder
-from chemaudit.export.xlsx import XlsxEncoder
+import importlib
+from typing import Any
 
-FORMATS = ("csv", "tsv", "sdf", "json", "ndjson", "xlsx")
+from chemaudit.export.base import (
+    FLAT_COLUMNS, HEADERS, Encoder, ExportContext, Pass, flat_values, iter_encode,
+)
+from chemaudit.export.formats import FORMAT_NAMES, default_options, get_format
+
+FORMATS = FORMAT_NAMES
 # The row shape each format needs from the database (see results_queries.export_rows).
-ROW_SHAPES = {"csv": "flat", "tsv": "flat", "xlsx": "flat", "sdf": "sdf", "json": "item", "ndjson": "item"}
-ZIP64_ROWS = 250_000  # above this many rows an XLSX sheet may pass 4 GiB: write zip64 entries
+ROW_SHAPES = {name: get_format(name).rows for name in FORMAT_NAMES}
+
+
+def encoder_class(fmt: str) -> type:
+    """The encoder class of a format, imported on first use (formats.FORMATS names it)."""
+    module, _, name = get_format(fmt).encoder.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def make_encoder(fmt: str, *, header: dict | None = None, row_count: int | None = None,
-                 raw_text: bool = False) -> Encoder:
-    """The encoder of one format. `header`: the JSON document's fields before "results";
-    `raw_text`: CSV/TSV text cells as stored, without the formula guard (see export/guard.py)."""
-    if fmt == "csv":
-        return DelimitedEncoder(",", raw_text)
-    if fmt == "tsv":
-        return DelimitedEncoder("\t", raw_text)
-    if fmt == "sdf":
-        return SdfEncoder()
-    if fmt == "json":
-        return JsonEncoder(header)
-    if fmt == "ndjson":
-        return NdjsonEncoder()
-    if fmt == "xlsx":
-        return XlsxEncoder(large=row_count is None or row_count > ZIP64_ROWS)
-    raise ValueError(f"unknown export format {fmt!r}")
+                 **options: Any) -> Encoder:
+    """The encoder of one download. `header`: the job's fields (JSON document, PDF title);
+    `options`: values of the options the format accepts (the others are ignored)."""
+    spec = get_format(fmt)
+    chosen = {**default_options(spec), **{key: value for key, value in options.items() if key in spec.options}}
+    return encoder_class(fmt).from_context(ExportContext(header or {}, row_count, chosen))
 
 
-__all__ = ["FLAT_COLUMNS", "FORMATS", "HEADERS", "ROW_SHAPES", "Encoder", "flat_values",
-           "iter_encode", "make_encoder"]
+__all__ = ["FLAT_COLUMNS", "FORMATS", "HEADERS", "ROW_SHAPES", "Encoder", "ExportContext", "Pass",
+           "encoder_class", "flat_values", "iter_encode", "make_encoder"]

@@ -11,19 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from chemaudit.export.base import HEADERS, Row, flat_values
+from chemaudit.export.base import HEADERS, ExportContext, Row, StreamEncoder, flat_values
 from chemaudit.export.guard import FORMULA_STARTS, needs_guard
 
 
-class DelimitedEncoder:
-    def __init__(self, delimiter: str = ",", raw_text: bool = False):
-        self.delimiter = delimiter
+class DelimitedEncoder(StreamEncoder):
+    delimiter = ","
+
+    def __init__(self, raw_text: bool = False, headers: Sequence[str] = HEADERS):
         self.raw_text = raw_text
-        self._needs_quotes = re.compile(f'[{re.escape(delimiter)}"\r\n]').search
-        if delimiter == "\t":
-            self.content_type, self.extension = "text/tab-separated-values; charset=utf-8", "tsv"
-        else:
-            self.content_type, self.extension = "text/csv; charset=utf-8", "csv"
+        self.headers = headers
+        self._needs_quotes = re.compile(f'[{re.escape(self.delimiter)}"\r\n]').search
+
+    @classmethod
+    def from_context(cls, ctx: ExportContext):
+        return cls(bool(ctx.options.get("raw_text", False)))
 
     def _cell(self, value) -> str:
         if value is None:
@@ -38,14 +40,20 @@ class DelimitedEncoder:
             return '"' + value.replace('"', '""') + '"'
         return value
 
-    def _line(self, values) -> str:
+    def line(self, values) -> str:
+        """One record: the cells of `values`, joined, with its CRLF."""
         return self.delimiter.join([self._cell(value) for value in values]) + "\r\n"
 
     def begin(self) -> bytes:
-        return self._line(HEADERS).encode("utf-8")
+        return self.line(self.headers).encode("utf-8")
 
     def encode(self, rows: Sequence[Row]) -> bytes:
-        return "".join([self._line(flat_values(row)) for row in rows]).encode("utf-8")
+        return "".join([self.line(flat_values(row)) for row in rows]).encode("utf-8")
 
-    def end(self) -> bytes:
-        return b""
+
+class CsvEncoder(DelimitedEncoder):
+    delimiter = ","
+
+
+class TsvEncoder(DelimitedEncoder):
+    delimiter = "\t"

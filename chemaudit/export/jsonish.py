@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from chemaudit.export.base import Row
+from chemaudit.export.base import ExportContext, Row, StreamEncoder
 from chemaudit.result_rows import rows_to_json, to_item
 
 
@@ -20,15 +20,18 @@ def item_text(row: Row) -> str:
     return rows_to_json([to_item(row)])[1:-1]
 
 
-class JsonEncoder:
+class JsonEncoder(StreamEncoder):
     """{"job_id": ..., <other header fields>, "results": [item, ...]}"""
 
-    content_type = "application/json; charset=utf-8"
-    extension = "json"
+    needs_statistics = True
 
     def __init__(self, header: dict | None = None):
         self.header = header or {}
         self._first = True
+
+    @classmethod
+    def from_context(cls, ctx: ExportContext):
+        return cls(dict(ctx.header))
 
     def begin(self) -> bytes:
         head = json.dumps(self.header, ensure_ascii=False, default=str, separators=(",", ":"))
@@ -47,15 +50,6 @@ class JsonEncoder:
         return b"\n]}\n" if not self._first else b"]}\n"
 
 
-class NdjsonEncoder:
-    content_type = "application/x-ndjson; charset=utf-8"
-    extension = "ndjson"
-
-    def begin(self) -> bytes:
-        return b""
-
+class NdjsonEncoder(StreamEncoder):
     def encode(self, rows: Sequence[Row]) -> bytes:
         return "".join(item_text(row) + "\n" for row in rows).encode("utf-8")
-
-    def end(self) -> bytes:
-        return b""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from rdkit import Chem
 from rdkit.rdBase import BlockLogs
 
-from chemaudit.export.base import HEADERS, Row, flat_values
+from chemaudit.export.base import HEADERS, Row, StreamEncoder, flat_values
 from chemaudit.export.guard import SD_LINE_STARTS, guard
 
 FIELD_PREFIX = "chemaudit_"
@@ -76,15 +76,6 @@ def record(row: Row) -> str:
     return molblock_part(row) + "".join(items) + "$$$$\n"
 
 
-class SdfEncoder:
-    content_type = "chemical/x-mdl-sdfile"
-    extension = "sdf"
-
-    def begin(self) -> bytes:
-        return b""
-
+class SdfEncoder(StreamEncoder):
     def encode(self, rows: Sequence[Row]) -> bytes:
         return "".join(record(row) for row in rows).encode("utf-8")
-
-    def end(self) -> bytes:
-        return b""

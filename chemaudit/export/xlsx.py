@@ -22,34 +22,16 @@ import zipfile
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from chemaudit.export.base import HEADERS, Row, flat_values
-from chemaudit.export.guard import FORMULA_STARTS
 from chemaudit.export import xlsx_parts
+from chemaudit.export.base import HEADERS, ExportContext, Row, StreamEncoder, flat_values
+from chemaudit.export.guard import FORMULA_STARTS
+from chemaudit.export.zipstream import ZipStream, is_large
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
 _CR = {"\r": "&#13;"}  # a literal CR would be read back as LF (XML end-of-line handling)
 _FORMULA_STYLE = ' s="2"'
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-class _Sink:
-    """A write-only file that hands back what was written since the last drain."""
-
-    def __init__(self):
-        self._parts: list[bytes] = []
-
-    def write(self, data) -> int:
-        self._parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> bytes:
-        out = b"".join(self._parts)
-        self._parts.clear()
-        return out
 
 
 def _text_cell(text: str, style: str = "") -> str:
@@ -73,55 +55,95 @@ def _cell(value) -> str:
     return _text_cell(text, _FORMULA_STYLE if text.startswith(FORMULA_STARTS) else "")
 
 
-class XlsxEncoder:
-    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    extension = "xlsx"
+class Workbook:
+    """The sheets of one XLSX package, written one after the other into a zip writer.
 
-    def __init__(self, rows_per_sheet: int = EXCEL_MAX_ROWS - 1, large: bool = True):
-        """`large`: allow entries over 4 GiB (zip64); turn off only for known-small exports."""
-        self.rows_per_sheet = rows_per_sheet
-        self._sink = _Sink()
-        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        self._large = large
+    A sheet holds at most `rows_per_sheet` data rows; more continue on "<title> 2", ... with the
+    same header. `finish()` writes the parts that list the sheets.
+    """
+
+    def __init__(self, target: zipfile.ZipFile, large: bool, rows_per_sheet: int = EXCEL_MAX_ROWS - 1):
+        self.zip, self.large, self.rows_per_sheet = target, large, rows_per_sheet
+        self.names: list[str] = []
+        self.row_no = 0  # rows written to the current sheet, header included
         self._sheet = None
-        self._sheets = 0
-        self._row_no = 0  # rows written to the current sheet, header included
+        self._family: tuple[str, Sequence[str], str, str] | None = None
 
-    def _open_sheet(self) -> None:
-        self._sheets += 1
-        name = f"xl/worksheets/sheet{self._sheets}.xml"
-        self._sheet = self._zip.open(name, "w", force_zip64=self._large)
-        header = "".join(_text_cell(title, ' s="1"') for title in HEADERS)
-        self._sheet.write((xlsx_parts.SHEET_START + f'<row r="1">{header}</row>').encode("utf-8"))
-        self._row_no = 1
+    def start_sheet(self, title: str, headers: Sequence[str], columns: str = "", tail: str = "") -> None:
+        """A new sheet; `columns`: its <cols> element, `tail`: what follows its rows (first part only)."""
+        self.end_sheet()
+        self._family = (title, headers, columns, tail)
+        self._open(title, tail)
 
-    def _close_sheet(self) -> None:
-        self._sheet.write(xlsx_parts.SHEET_END.encode("utf-8"))
+    def _open(self, name: str, tail: str) -> None:
+        self.names.append(name)
+        self._tail = tail
+        part = f"xl/worksheets/sheet{len(self.names)}.xml"
+        self._sheet = self.zip.open(part, "w", force_zip64=self.large)
+        title, headers, columns, _ = self._family
+        header = "".join(_text_cell(str(text), ' s="1"') for text in headers)
+        self._sheet.write((xlsx_parts.sheet_start(columns) + f'<row r="1">{header}</row>').encode("utf-8"))
+        self.row_no = 1
+
+    def add_rows(self, rows: Sequence[Sequence], height: float | None = None) -> None:
+        """Rows of cell values; `height` (points) for each of them, else the default."""
+        size = f' ht="{height:g}" customHeight="1"' if height else ""
+        pieces: list[str] = []
+        for values in rows:
+            if self.row_no > self.rows_per_sheet:
+                self._sheet.write("".join(pieces).encode("utf-8"))
+                pieces = []
+                self._continue()
+            self.row_no += 1
+            pieces.append(f'<row r="{self.row_no}"{size}>{"".join(_cell(value) for value in values)}</row>')
+        if pieces:
+            self._sheet.write("".join(pieces).encode("utf-8"))
+
+    def _continue(self) -> None:
+        title = self._family[0]
+        parts = sum(1 for name in self.names if name == title or name.startswith(title + " "))
+        self._close()
+        self._open(f"{title} {parts + 1}", "")
+
+    def _close(self) -> None:
+        self._sheet.write(xlsx_parts.sheet_end(self._tail).encode("utf-8"))
         self._sheet.close()
         self._sheet = None
 
+    def end_sheet(self) -> None:
+        if self._sheet is not None:
+            self._close()
+
+    def sheet_number(self) -> int:
+        """The number of the sheet being written (its part is xl/worksheets/sheet<n>.xml)."""
+        return len(self.names)
+
+    def finish(self, defaults: str = "", overrides: str = "") -> None:
+        self.end_sheet()
+        for name, text in xlsx_parts.package_parts(self.names, defaults, overrides).items():
+            self.zip.writestr(name, text)
+
+
+class XlsxEncoder(StreamEncoder):
+    """One "Results" sheet (continued on "Results 2", ...) with the flat columns."""
+
+    def __init__(self, rows_per_sheet: int = EXCEL_MAX_ROWS - 1, large: bool = True):
+        """`large`: allow entries over 4 GiB (zip64); turn off only for known-small exports."""
+        self._stream = ZipStream(large)
+        self.book = Workbook(self._stream.zip, large, rows_per_sheet)
+
+    @classmethod
+    def from_context(cls, ctx: ExportContext):
+        return cls(large=is_large(ctx.row_count))
+
     def begin(self) -> bytes:
-        self._open_sheet()
-        return self._sink.drain()
+        self.book.start_sheet("Results", HEADERS)
+        return self._stream.drain()
 
     def encode(self, rows: Sequence[Row]) -> bytes:
-        pieces: list[str] = []
-        for row in rows:
-            if self._row_no > self.rows_per_sheet:
-                self._sheet.write("".join(pieces).encode("utf-8"))
-                pieces = []
-                self._close_sheet()
-                self._open_sheet()
-            self._row_no += 1
-            cells = "".join(_cell(value) for value in flat_values(row))
-            pieces.append(f'<row r="{self._row_no}">{cells}</row>')
-        if pieces:
-            self._sheet.write("".join(pieces).encode("utf-8"))
-        return self._sink.drain()
+        self.book.add_rows([flat_values(row) for row in rows])
+        return self._stream.drain()
 
     def end(self) -> bytes:
-        self._close_sheet()
-        for name, text in xlsx_parts.package_parts(self._sheets).items():
-            self._zip.writestr(name, text)
-        self._zip.close()
-        return self._sink.drain()
+        self.book.finish()
+        return self._stream.close()

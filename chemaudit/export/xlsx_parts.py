@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
+QUOTE = {'"': "&quot;"}
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -9,14 +13,31 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
-# The header row stays in view (frozen pane) and is bold (cell style 1). Style 2 marks text
-# that looks like a formula as text ("quote prefix"), so editing the cell keeps it text.
-SHEET_START = (
-    f'{DECLARATION}<worksheet xmlns="{MAIN_NS}"><sheetViews><sheetView workbookViewId="0">'
-    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-    "</sheetView></sheetViews><sheetData>"
-)
-SHEET_END = "</sheetData></worksheet>"
+PNG_DEFAULT = '<Default Extension="png" ContentType="image/png"/>'
+DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
+
+
+def sheet_start(columns: str = "") -> str:
+    """A worksheet up to its first row. The header row stays in view (frozen pane) and is bold
+    (cell style 1); style 2 marks text that looks like a formula as text ("quote prefix"), so
+    editing the cell keeps it text. `columns`: a <cols> element (widths), if any."""
+    return (
+        f'{DECLARATION}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        f"</sheetView></sheetViews>{columns}<sheetData>"
+    )
+
+
+def sheet_end(tail: str = "") -> str:
+    """The end of a worksheet; `tail`: what follows the rows (a <drawing> reference)."""
+    return f"</sheetData>{tail}</worksheet>"
+
+
+def relationships(targets: list[tuple[str, str]]) -> str:
+    """A .rels part: (relationship type under REL_NS, target) as rId1, rId2, ..."""
+    rels = "".join(f'<Relationship Id="rId{n}" Type="{REL_NS}/{kind}" Target="{target}"/>'
+                   for n, (kind, target) in enumerate(targets, 1))
+    return f'{DECLARATION}<Relationships xmlns="{PKG_REL_NS}">{rels}</Relationships>'
 
 STYLES = (
     f'{DECLARATION}<styleSheet xmlns="{MAIN_NS}">'
@@ -34,19 +55,18 @@ STYLES = (
 )
 
 
-def sheet_name(number: int) -> str:
-    return "Results" if number == 1 else f"Results {number}"
-
-
-def package_parts(sheets: int) -> dict[str, str]:
+def package_parts(names: list[str], defaults: str = "", overrides: str = "") -> dict[str, str]:
+    """The parts that list the sheets `names` (sheet n is xl/worksheets/sheet{n}.xml), with more
+    content types (`defaults`, `overrides`) for parts such as drawings."""
+    sheets = len(names)
     numbers = range(1, sheets + 1)
-    overrides = "".join(
+    overrides += "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_SHEET_TYPE}"/>' for n in numbers
     )
     content_types = (
         f'{DECLARATION}<Types xmlns="{CT_NS}">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Default Extension="xml" ContentType="application/xml"/>{defaults}'
         '<Override PartName="/xl/workbook.xml"'
         ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
         '<Override PartName="/xl/styles.xml"'
@@ -58,7 +78,8 @@ def package_parts(sheets: int) -> dict[str, str]:
         f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
         "</Relationships>"
     )
-    sheet_list = "".join(f'<sheet name="{sheet_name(n)}" sheetId="{n}" r:id="rId{n}"/>' for n in numbers)
+    sheet_list = "".join(f'<sheet name="{escape(name, QUOTE)}" sheetId="{n}" r:id="rId{n}"/>'
+                         for n, name in enumerate(names, 1))
     workbook = (
         f'{DECLARATION}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
         f"<sheets>{sheet_list}</sheets></workbook>"

@@ -15,10 +15,10 @@ from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_
 from chemaudit.db.schema import PRIORITY_WEIGHTS
 from chemaudit.job_options import OPTION_FLAGS, cli_attribute
 from service.client.subset_commands import add_subset_commands
+from chemaudit.export.formats import FORMAT_NAMES, LOCAL_FORMATS, OPTIONS
 
 DEFAULT_SERVER = "http://localhost:8001"
-# The export formats (chemaudit.export.FORMATS; not imported here, it loads RDKit).
-EXPORT_FORMATS = ("csv", "tsv", "sdf", "json", "ndjson", "xlsx")
+EXPORT_FORMATS = FORMAT_NAMES  # every format the server writes
 
 
 def _remote(name: str, module: str = "commands"):
@@ -75,6 +75,16 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sort-dir", dest="sort_dir", choices=tuple(SORT_DIRECTIONS))
 
 
+def _export_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per export option of formats.OPTIONS (--raw-text, --include-images, --sheet-layout)."""
+    for option in OPTIONS.values():
+        flag = "--" + option.name.replace("_", "-")
+        if option.kind == "boolean":
+            parser.add_argument(flag, dest=option.name, action="store_true", help=option.description)
+        else:
+            parser.add_argument(flag, dest=option.name, choices=option.choices, help=option.description)
+
+
 def add_client_commands(sub) -> None:
     """Add the client commands to the `chemaudit` subparsers."""
     p = sub.add_parser("submit", help="upload a file to a server (--watch: follow it to the end)")
@@ -109,6 +119,9 @@ def add_client_commands(sub) -> None:
     p.add_argument("job_id")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     p.add_argument("-o", "--output", help="the file to write (default: the name the server suggests)")
+    p.add_argument("--indices", metavar="0,1,5",
+                   help="only these record indexes (a comma list, or @FILE with one index a line)")
+    _export_options(p)
     _filter_options(p)
     _server_options(p)
     p.set_defaults(func=_remote("export"))
@@ -121,7 +134,7 @@ def add_client_commands(sub) -> None:
     p = sub.add_parser("audit", help="audit a file here, without a server (all cores)")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True, help="the file to write")
-    p.add_argument("--format", choices=EXPORT_FORMATS, default=None,
+    p.add_argument("--format", choices=LOCAL_FORMATS, default=None,
                    help="output format (default: from the output's extension, else csv)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: every core)")
     _upload_options(p)

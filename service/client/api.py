@@ -124,14 +124,19 @@ class ApiClient:
     async def cancel(self, job_id: str) -> dict:
         return await self.request_json("DELETE", f"{API}/batch/{job_id}")
 
-    async def export(self, job_id: str, params: Mapping[str, str], target: Path | None) -> tuple[Path, int, str | None]:
+    async def export(self, job_id: str, params: Mapping[str, str], target: Path | None,
+                     indices: list[int] | None = None) -> tuple[Path, int, str | None]:
         """Stream an export into `target` (or the server's file name); (path, bytes, row count).
+        With `indices`, POST them as the body (`{"indices": [...]}`: no URL length limit).
 
         The download goes to `<target>.part` first and is renamed only when complete, so a cut
         connection never leaves a file that merely looks shorter.
         """
+        url = f"{self.base}{API}/batch/{job_id}/export"
+        request = (self.session.get(url, params=dict(params)) if indices is None
+                   else self.session.post(url, params=dict(params), json={"indices": indices}))
         try:
-            async with self.session.get(f"{self.base}{API}/batch/{job_id}/export", params=dict(params)) as response:
+            async with request as response:
                 if response.status >= 400:
                     raise await server_error(response)
                 fallback = f"{job_id}.{params.get('format', 'csv')}"

@@ -146,12 +146,36 @@ async def results(args) -> int:
     return EXIT_OK
 
 
+def export_options(args) -> dict[str, str]:
+    """The export options given on the command line, as query parameters."""
+    from chemaudit.export.formats import OPTIONS
+
+    given = {name: getattr(args, name, None) for name in OPTIONS}
+    return {name: "true" if value is True else str(value) for name, value in given.items() if value}
+
+
+def read_indices(text: str | None) -> list[int] | None:
+    """--indices 0,1,5, or @FILE with indexes separated by commas or lines."""
+    if not text:
+        return None
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text()
+        except OSError as exc:
+            raise ClientFailure(f"Cannot read {text[1:]}: {exc.strerror or exc}") from None
+    parts = [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise ClientFailure("--indices takes record indexes (integers from 0) separated by commas, like 0,1,5.")
+    return [int(part) for part in parts]
+
+
 async def export(args) -> int:
-    params = {"format": args.format, **filter_params(args)}
+    params = {"format": args.format, **export_options(args), **filter_params(args)}
     target = Path(args.output) if args.output else None
+    indices = read_indices(getattr(args, "indices", None))
     async with ApiClient(args.server, args.api_key) as api:
         try:
-            path, size, count = await api.export(args.job_id, params, target)
+            path, size, count = await api.export(args.job_id, params, target, indices)
         except OSError as exc:  # the local file; connection errors arrive as Unreachable
             raise ClientFailure(f"Cannot write {target or 'the export'}: {exc.strerror or exc}") from None
     rows = f"{int(count):,} results, " if count and count.isdigit() else ""

@@ -33,6 +33,7 @@ READ_PIECE = 1024 * 1024
 WRITE_BATCH = 200
 WINDOW_CHUNKS = 32  # chunks per worker handed to the pool at a time
 
+# The local formats (chemaudit.export.formats.LOCAL_FORMATS) by file extension.
 FORMAT_BY_SUFFIX = {"csv": "csv", "tsv": "tsv", "tab": "tsv", "sdf": "sdf", "sd": "sdf", "json": "json",
                     "ndjson": "ndjson", "jsonl": "ndjson", "xlsx": "xlsx"}
 

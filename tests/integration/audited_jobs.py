@@ -194,3 +194,12 @@ def nci_5k_job(pg_admin_url, template_database, tmp_path_factory):
         if _Shared.job is not None:
             pg.drop_database(pg_admin_url, _Shared.database)
             _Shared.job = None
+
+
+@pytest.fixture(scope="module")
+def job_30k(nci_5k_job):
+    """30,000 distinct records: the 5,000-molecule job copied six times (copy_job); per module."""
+    job_id = copy_job(nci_5k_job.database_url, nci_5k_job.job_id, 30_000)
+    yield job_id
+    with psycopg.connect(nci_5k_job.database_url) as conn:
+        conn.execute("DELETE FROM jobs WHERE id = %s", (job_id,))

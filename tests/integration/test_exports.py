@@ -21,7 +21,7 @@ import pytest
 from rdkit import Chem
 
 from service.app import create_app
-from tests.integration.audited_jobs import audit_files, copy_job, nci_5k_job  # noqa: F401 (fixture)
+from tests.integration.audited_jobs import audit_files, job_30k, nci_5k_job  # noqa: F401 (fixtures)
 from tests.support.molecules import NCI_SDF_200
 
 pytestmark = pytest.mark.integration
@@ -31,14 +31,6 @@ FORMATS = ("csv", "tsv", "sdf", "json", "ndjson", "xlsx")
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ITEM_INDEX = re.compile(r'\{"index" ?: ?(\d+),')
 MEMORY: dict[str, dict] = {}  # what each download measured, for the record
-
-
-@pytest.fixture(scope="module")
-def job_30k(nci_5k_job):
-    job_id = copy_job(nci_5k_job.database_url, nci_5k_job.job_id, ROWS)
-    yield job_id
-    with psycopg.connect(nci_5k_job.database_url) as conn:
-        conn.execute("DELETE FROM jobs WHERE id = %s", (job_id,))
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 // The job view: live progress (WS /ws/batch/{id}, polling /status as a fallback), statistics
-// with charts, the filtered and sorted results table, export links and the cancel button.
+// with charts, the filtered and sorted results table, the export menu and the cancel button.
+// The export menu is built from GET /api/v1/export-formats (the server's formats table).
 
 import {
   LiveSocket, RateMeter, TERMINAL, api, downloadUrl, formatDuration, formatNumber, formatRate, formatTime,
@@ -9,7 +10,7 @@ import { SubsetPanel } from "./subset.js";
 import { AnalyticsPanel } from "./analytics.js";
 
 const $ = (id) => document.getElementById(id);
-const FORMATS = ["csv", "tsv", "sdf", "json", "ndjson", "xlsx"];
+let exportCatalog = null; // GET /api/v1/export-formats, fetched once
 const FILTERS = ["status_filter", "min_score", "max_score", "issue_filter", "alert_filter"];
 const REFRESH_MS = 2500;
 
@@ -227,14 +228,27 @@ export class JobView {
     $("page-next").disabled = body.page >= pages;
   }
 
-  renderExports() {
+  async renderExports() {
+    if (!exportCatalog) {
+      try {
+        exportCatalog = await api("/api/v1/export-formats");
+      } catch (error) {
+        this.notify(`Export formats: ${error.message}`);
+        return;
+      }
+      renderExportOptions(exportCatalog, () => this.renderExports());
+    }
     const params = { ...this.filters(), sort_by: this.sort, sort_dir: this.dir };
-    $("export-links").replaceChildren(...FORMATS.map((format) => {
+    const chosen = exportOptionValues(exportCatalog);
+    $("export-links").replaceChildren(...exportCatalog.formats.map((format) => {
+      const options = {};
+      for (const name of format.options) if (chosen[name] !== undefined) options[name] = chosen[name];
       const link = document.createElement("a");
-      link.href = downloadUrl(`/api/v1/batch/${this.jobId}/export`, { format, ...params });
-      link.textContent = format.toUpperCase();
+      link.href = downloadUrl(`/api/v1/batch/${this.jobId}/export`, { format: format.name, ...options, ...params });
+      link.textContent = format.label;
+      link.title = format.description;
       link.setAttribute("download", "");
-      link.dataset.format = format;
+      link.dataset.format = format.name;
       return link;
     }));
   }
@@ -262,6 +276,40 @@ export class JobView {
       this.notify(`Cancel failed: ${error.message}`);
     }
   }
+}
+
+// One control per export option (a checkbox or a select), under the links; a change re-renders them.
+function renderExportOptions(catalog, onChange) {
+  const controls = Object.entries(catalog.options).map(([name, option]) => {
+    const label = document.createElement("label");
+    label.title = option.description;
+    let input;
+    if (option.type === "boolean") {
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = Boolean(option.default);
+      label.append(input, ` ${name}`);
+    } else {
+      input = document.createElement("select");
+      for (const choice of option.choices) input.add(new Option(choice, choice, false, choice === option.default));
+      label.append(`${name} `, input);
+    }
+    input.name = name;
+    input.addEventListener("change", onChange);
+    return label;
+  });
+  $("export-options").replaceChildren(...controls);
+}
+
+function exportOptionValues(catalog) {
+  const values = {};
+  for (const [name, option] of Object.entries(catalog.options)) {
+    const input = $("export-options").querySelector(`[name="${name}"]`);
+    if (!input) continue;
+    const value = option.type === "boolean" ? input.checked : input.value;
+    if (value !== option.default) values[name] = String(value);
+  }
+  return values;
 }
 
 function choiceLabel(name, counts) {

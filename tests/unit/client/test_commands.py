@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 from service.client import DEFAULT_SERVER, add_client_commands
-from service.client.commands import filter_params, upload_fields
+import pytest
+
+from service.client.api import ClientFailure
+from service.client.commands import export_options, filter_params, read_indices, upload_fields
 from service.upload import OPTION_FLAGS
 
 
@@ -30,6 +33,18 @@ def test_filters_are_sent_only_when_given():
     assert filter_params(args) == {"status_filter": "error", "min_score": "10", "sort_by": "score",
                                    "sort_dir": "desc"}
     assert filter_params(parser().parse_args(["export", "j"])) == {}
+
+
+def test_export_options_and_indices(tmp_path):
+    args = parser().parse_args(["export", "j", "--format", "excel", "--include-images", "--sheet-layout", "multi"])
+    assert export_options(args) == {"include_images": "true", "sheet_layout": "multi"}
+    assert export_options(parser().parse_args(["export", "j", "--format", "pdf"])) == {}
+    assert read_indices("0, 5,7") == [0, 5, 7] and read_indices(None) is None
+    (tmp_path / "picked.txt").write_text("3\n1\n\n4\n")
+    assert read_indices(f"@{tmp_path / 'picked.txt'}") == [3, 1, 4]
+    for bad in ("1,x", "-1", ",", f"@{tmp_path / 'missing.txt'}"):
+        with pytest.raises(ClientFailure):
+            read_indices(bad)
 
 
 def test_server_and_key_come_from_flags_else_the_environment(monkeypatch):

@@ -26,8 +26,8 @@ import uuid
 import psycopg
 
 from bench.analytics_molecules import library
-from chemaudit.analytics.params import normalise
 from bench.common import ROOT, Row, admin_url, mb, say, verdict
+from chemaudit.analytics.params import normalise
 from chemaudit.db import migrate
 from tests.support import pg
 
@@ -95,7 +95,7 @@ class PeakMemory:
             self.peak_self = max(self.peak_self, self.me.memory_info().rss)
             self.peak_helpers = max(self.peak_helpers, helpers)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self.thread.start()
         return self
 

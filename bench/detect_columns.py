@@ -14,7 +14,6 @@ import gzip
 import statistics
 import time
 
-import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from bench.common import NCI_SMI, admin_url

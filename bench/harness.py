@@ -28,9 +28,15 @@ from psycopg import sql
 
 from bench.common import ADMIN_ENV, OUT, ROOT, TERMINAL, admin_url, say, write_smiles
 from bench.procs import (
-    bench_cpu, cmdline, cpu_seconds, descendants, group_members, parent_of, stat_fields, status_kib,
+    bench_cpu,
+    cmdline,
+    cpu_seconds,
+    descendants,
+    group_members,
+    parent_of,
+    stat_fields,
+    status_kib,
 )
-
 
 # Databases --------------------------------------------------------------------------------------
 
@@ -98,7 +104,7 @@ class Server:
         self._known: set[int] = set()
 
     # lifecycle
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         try:
             self.start()
         except BaseException:
@@ -168,7 +174,7 @@ class Server:
 
         try:
             messages = asyncio.run(go())
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             raise RuntimeError(f"the smoke job did not finish in {timeout:.0f} s; see {self.log_path}") from None
         if not messages or messages[-1][1]["status"] != "complete":
             raise RuntimeError(f"the smoke job ended {messages[-1][1] if messages else None}; see {self.log_path}")

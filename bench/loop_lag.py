@@ -18,13 +18,13 @@ class LagReading:
     count: float
     worst: float  # worst since the process started
 
-    def over(self, bound: float, before: "LagReading") -> tuple[int, int]:
+    def over(self, bound: float, before: LagReading) -> tuple[int, int]:
         """(samples later than `bound`, all samples) between `before` and this reading."""
         total = self.count - before.count
         under = self.buckets.get(bound, 0.0) - before.buckets.get(bound, 0.0)
         return int(total - under), int(total)
 
-    def worst_bucket(self, before: "LagReading") -> str:
+    def worst_bucket(self, before: LagReading) -> str:
         """The bucket the worst sample between the two readings fell in, like "50-100 ms"."""
         lower = 0.0
         for bound in sorted(self.buckets):

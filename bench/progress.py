@@ -27,9 +27,9 @@ import uuid
 
 from bench import profiling
 from bench.common import Row, load_average, ms, percentile, raise_open_files, say, verdict
-from bench.progress_clients import client_process
 from bench.harness import Server
 from bench.procs import CpuAccount
+from bench.progress_clients import client_process
 
 TARGET = 0.050
 TICK = 0.1  # seconds between event commits (event_min_interval: at most 10 events/s per job)

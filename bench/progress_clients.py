@@ -15,6 +15,7 @@ import time
 
 from bench.common import raise_open_files
 
+
 class _Socket(asyncio.Protocol):
     def __init__(self, host: str, path: str, job_index: int, sink: list, done: asyncio.Future,
                  snapshot: asyncio.Future):
@@ -107,7 +108,7 @@ async def _clients(ws_base: str, job_ids: list[tuple[int, str]], deadline: float
                     lambda: _Socket(host_port, f"/ws/batch/{job_id}", job_index, receipts, done, snapshot),
                     host, int(port))
                 await asyncio.wait_for(asyncio.shield(snapshot), 60)
-            except (OSError, RuntimeError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, RuntimeError) as exc:
                 failures.append(repr(exc)[:200])
                 return None
         return done

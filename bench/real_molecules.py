@@ -51,7 +51,7 @@ def distinct_molecules(count: int, seed: int = 7) -> list[tuple[str, str]]:
                 seen[smiles] = name
                 readable.append((smiles, name, mol))
         for writing, kekulize in (("can", False), ("kek", True)):
-            for smiles, name, mol in readable:
+            for _smiles, name, mol in readable:
                 if len(seen) >= count:
                     break
                 if kekulize:

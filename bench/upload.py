@@ -25,7 +25,17 @@ import time
 
 from bench import loop_lag, profiling
 from bench.common import (
-    Row, gzip_file, largest_gap, load_average, mb, ms, percentile, say, verdict, window, write_smiles,
+    Row,
+    gzip_file,
+    largest_gap,
+    load_average,
+    mb,
+    ms,
+    percentile,
+    say,
+    verdict,
+    window,
+    write_smiles,
 )
 from bench.harness import Server, cancel, log_time, session_factory, upload
 from bench.procs import CpuAccount, RssSampler

@@ -18,7 +18,7 @@ class ChemAuditError(Exception):
             self.status = status
         self.headers: dict[str, str] = {}
 
-    def with_header(self, name: str, value: str) -> "ChemAuditError":
+    def with_header(self, name: str, value: str) -> ChemAuditError:
         self.headers = {**getattr(self, "headers", {}), name: value}
         return self
 

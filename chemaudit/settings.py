@@ -118,7 +118,7 @@ class Settings:
     notify_poll_interval: float = 1.0  # seconds between looks for due deliveries, per worker process
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Build settings from CHEMAUDIT_* variables; explicit overrides win."""
         env = os.environ if environ is None else environ
         values = {}
@@ -129,7 +129,7 @@ class Settings:
         values.update(overrides)
         return cls(**values)
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
     @property

@@ -11,27 +11,38 @@ from aiohttp import web
 from chemaudit.broker import make_broker
 from chemaudit.notify.targets import check_settings as check_notify_settings
 from chemaudit.settings import Settings
-from service import config, detect_columns, health, job_details, jobs, metrics, notifications, upload, validate, websocket
-from service.auth import check_key_settings, create_ticket
-from service.budgets import setup_budgets
-from service.db import POOL_SIZE, make_pool
-from service.hub import Hub
-from service.loop_lag import loop_lag_context
-from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, UPLOAD_LIMITER, UPLOAD_SLOTS
-from service.forwarded import client_address_middlewares
-from service.listener import ProgressListener
-from service.middleware import errors_middleware, post_only
-from service.progress_source import latest_message
-from service.dashboard.routes import setup_dashboard_routes
-from service.openapi import setup_openapi_routes
-from service.profiles import setup_profile_routes
-from service.subsets import setup_subset_routes
-from service.results_api import setup_results_routes
+from service import (
+    config,
+    detect_columns,
+    health,
+    job_details,
+    jobs,
+    metrics,
+    notifications,
+    upload,
+    validate,
+    websocket,
+)
 from service.analytics_api import setup_analytics_routes
 from service.analytics_socket import analytics_listener
+from service.auth import check_key_settings, create_ticket
+from service.budgets import setup_budgets
+from service.dashboard.routes import setup_dashboard_routes
+from service.db import POOL_SIZE, make_pool
 from service.export_api import setup_export_routes
+from service.forwarded import client_address_middlewares
+from service.hub import Hub
+from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, UPLOAD_LIMITER, UPLOAD_SLOTS
+from service.listener import ProgressListener
+from service.loop_lag import loop_lag_context
+from service.middleware import errors_middleware, post_only
+from service.openapi import setup_openapi_routes
+from service.profiles import setup_profile_routes
+from service.progress_source import latest_message
 from service.rate_limit import RateLimiter
+from service.results_api import setup_results_routes
 from service.slots import Slots
+from service.subsets import setup_subset_routes
 
 log = logging.getLogger("chemaudit.app")
 

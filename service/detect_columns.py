@@ -16,7 +16,7 @@ from __future__ import annotations
 from aiohttp import BodyPartReader, MultipartReader, web
 
 from chemaudit.errors import BadInput, InvalidOption
-from chemaudit.ingest.columns import ColumnSniffer, Columns
+from chemaudit.ingest.columns import Columns, ColumnSniffer
 from service.keys import SETTINGS
 from service.upload_form import PIECE, idle_timeout, malformed_is_400
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from dramatiq.broker import Broker
 from aiohttp import web
+from dramatiq.broker import Broker
 from psycopg_pool import AsyncConnectionPool
 
 from chemaudit.settings import Settings
-from service.rate_limit import RateLimiter
 from service.hub import Hub
 from service.listener import ProgressListener
+from service.rate_limit import RateLimiter
 from service.slots import Slots
 
 SETTINGS = web.AppKey("settings", Settings)

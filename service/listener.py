@@ -83,8 +83,7 @@ class ProgressListener:
         while True:
             try:
                 await self._connect()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
-                    asyncpg.InternalClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
                 await self._drop()
                 log.warning("LISTEN connection failed (%s); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff * (1 + random.random() / 2))
@@ -123,11 +122,11 @@ class ProgressListener:
             try:
                 await asyncio.wait_for(self._lost.wait(), timeout=self.probe_interval)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 await self._conn.fetchval("SELECT 1", timeout=self.probe_interval)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("LISTEN connection probe failed: %s", exc)
                 return
 

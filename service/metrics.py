@@ -16,8 +16,15 @@ from service.auth import require_metrics_key
 from service.db import fetchall, fetchone
 from service.keys import HUB, LISTENER, POOL
 from service.metrics_registry import (
-    JOBS, MOLECULES_PROCESSED, OWNER_CHUNKS_IN_FLIGHT, OWNER_QUEUED_CHUNKS, OWNER_RUNNING_JOBS,
-    QUEUE_DEPTH, RECONNECTS, REGISTRY, SOCKETS,
+    JOBS,
+    MOLECULES_PROCESSED,
+    OWNER_CHUNKS_IN_FLIGHT,
+    OWNER_QUEUED_CHUNKS,
+    OWNER_RUNNING_JOBS,
+    QUEUE_DEPTH,
+    RECONNECTS,
+    REGISTRY,
+    SOCKETS,
 )
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from chemaudit.db.results_queries import RESULT_STATUSES
 from chemaudit.ingest.parsers import FORMATS as UPLOAD_FORMATS
 from chemaudit.job_options import OPTION_FLAGS
-from chemaudit.progress_fields import CORE_FIELDS, schema_properties as progress_properties
-from service.notifications_spec import NOTIFICATIONS, UPLOAD_FIELDS as NOTIFY_FIELDS
+from chemaudit.progress_fields import CORE_FIELDS
+from chemaudit.progress_fields import schema_properties as progress_properties
+from service.notifications_spec import NOTIFICATIONS
+from service.notifications_spec import UPLOAD_FIELDS as NOTIFY_FIELDS
 from service.results_api import JOB_STATUSES
 
 UUID = {"type": "string", "format": "uuid"}

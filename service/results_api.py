@@ -19,7 +19,14 @@ from service.db import fetchall, fetchone
 from service.keys import POOL
 from service.progress_source import parse_job_id, require_message
 from service.results_params import (
-    choice_param, decode_cursor, encode_cursor, int_param, iso, result_filter, result_order, time_param,
+    choice_param,
+    decode_cursor,
+    encode_cursor,
+    int_param,
+    iso,
+    result_filter,
+    result_order,
+    time_param,
 )
 
 API = "/api/v1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from urllib.parse import quote
 from uuid import UUID
@@ -71,7 +71,7 @@ def time_param(request: web.Request, name: str) -> datetime | None:
     except ValueError:
         raise InvalidOption(f"{name} must be an ISO 8601 date or time, like 2026-01-31T12:00:00Z, "
                             f"not {raw[:40]!r}.") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def result_filter(request: web.Request) -> ResultFilter:

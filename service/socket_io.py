@@ -86,5 +86,5 @@ async def read_until_closed(ws: web.WebSocketResponse) -> None:
 async def close_socket(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
     try:
         await asyncio.wait_for(ws.close(code=code, message=reason), CLOSE_TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.info("socket did not acknowledge close in time; dropping it")

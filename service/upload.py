@@ -19,7 +19,8 @@ from aiohttp import web
 from chemaudit.db import queries as q
 from chemaudit.errors import BadInput
 from chemaudit.ingest import IngestLimits, UploadSplitter
-from chemaudit.notify.targets import FIELDS as NOTIFY_FIELDS, targets_for_upload
+from chemaudit.notify.targets import FIELDS as NOTIFY_FIELDS
+from chemaudit.notify.targets import targets_for_upload
 from service.auth import request_owner
 from service.job_store import NewJob, StoredInputs, enqueue_job, queued_message, store_job
 from service.keys import POOL, SETTINGS, UPLOAD_LIMITER, UPLOAD_SLOTS

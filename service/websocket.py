@@ -16,9 +16,9 @@ from chemaudit.errors import NotFound, RateLimited
 from service.auth import request_owner
 from service.job_stream import Backlog, JobSubscriber, stream_job
 from service.keys import HUB, POOL, SETTINGS
-from service.socket_io import CLOSE_TIMEOUT, DirectSender, read_until_closed
-from service.results_params import int_param
 from service.progress_source import latest_message, parse_job_id
+from service.results_params import int_param
+from service.socket_io import CLOSE_TIMEOUT, DirectSender, read_until_closed
 
 MAX_CLIENT_FRAME = 4096
 

@@ -7,9 +7,9 @@ import logging
 import os
 
 import dramatiq
+import psycopg
 from dramatiq.broker import Broker
 from dramatiq.middleware import Middleware
-import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chemaudit.broker import AUDIT_CHUNK, QUEUE

@@ -21,9 +21,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from chemaudit.chemistry import AuditOptions
 from chemaudit.db import queries as q
-from chemaudit.db.executor import Database, Rollback, Session, as_database
 from chemaudit.db import results_queries as rq
 from chemaudit.db import scheduling_queries as sq
+from chemaudit.db.executor import Database, Rollback, Session, as_database
 from chemaudit.job_options import stored_flags
 from chemaudit.settings import Settings
 from tasks.metrics import CHUNK_SECONDS, MOLECULE_SECONDS, MOLECULES_AUDITED

@@ -61,7 +61,7 @@ class InProcessWorker:
         self.threads = threads
         self.worker: dramatiq.Worker | None = None
 
-    def start(self) -> "InProcessWorker":
+    def start(self) -> InProcessWorker:
         self.resources.open(self.broker)
         self.worker = dramatiq.Worker(self.broker, queues={QUEUE}, worker_threads=self.threads,
                                       worker_timeout=100)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdkit import Chem, DataStructs
-from rdkit.Chem import Descriptors, rdFMCS, rdFingerprintGenerator
+from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdFMCS
 from rdkit.Chem.QED import qed
 
 MCS_TIMEOUT = 10  # seconds: FindMCS stops and reports the best so far (timed_out: true)

@@ -43,7 +43,7 @@ class AuditOptions:
             raise InvalidOption(f"max_heavy_atoms above {HEAVY_ATOM_CEILING} would let RDKit crash the worker")
 
     @classmethod
-    def from_settings(cls, settings, **flags) -> "AuditOptions":
+    def from_settings(cls, settings, **flags) -> AuditOptions:
         """The guard limits from a Settings object; the per-job flags from keyword arguments."""
         known = {f.name for f in fields(cls)}
         unexpected = sorted(set(flags) - known)

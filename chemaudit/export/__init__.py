@@ -6,7 +6,13 @@ import importlib
 from typing import Any
 
 from chemaudit.export.base import (
-    FLAT_COLUMNS, HEADERS, Encoder, ExportContext, Pass, flat_values, iter_encode,
+    FLAT_COLUMNS,
+    HEADERS,
+    Encoder,
+    ExportContext,
+    Pass,
+    flat_values,
+    iter_encode,
 )
 from chemaudit.export.formats import FORMAT_NAMES, default_options, get_format
 

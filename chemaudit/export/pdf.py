@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from chemaudit.export import depict, pdf_layout as layout
+from chemaudit.export import depict
+from chemaudit.export import pdf_layout as layout
 from chemaudit.export.base import ExportContext, Row, StreamEncoder
 from chemaudit.export.summary import RowSummary
 
@@ -71,7 +72,7 @@ class PdfEncoder(StreamEncoder):
 
     def _front(self, pdf, title: str) -> None:
         layout.heading(pdf, title, 16)
-        made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         layout.paragraph(pdf, f"Job {self.header.get('job_id', '-')} - status {self.header.get('status', '-')} - "
                               f"made {made}. Figures are over the {self.summary.total:,} molecules of this "
                               "export (after its filters); averages and rates over the audited ones.")

@@ -21,6 +21,6 @@ class IngestLimits:
                 raise ValueError(f"IngestLimits.{field.name} must be a positive integer, got {value!r}")
 
     @classmethod
-    def from_settings(cls, settings) -> "IngestLimits":
+    def from_settings(cls, settings) -> IngestLimits:
         """Read the limit fields of the same names from a chemaudit.settings.Settings."""
         return cls(**{field.name: getattr(settings, field.name) for field in fields(cls)})

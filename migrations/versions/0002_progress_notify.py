@@ -9,16 +9,16 @@ versioned file chemaudit/db/sql/progress_message_v1.sql; a later message version
 and a new migration loading it.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
 from chemaudit.db.sql import load
 
 revision: str = "0002"
-down_revision: Union[str, Sequence[str], None] = "0001"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 PROGRESS_FUNCTION = load("progress_message_v1")  # chemaudit_progress_json(job_events)
 

@@ -8,14 +8,14 @@ job_summary (one row per job: counts, timings, rate), failed_checks_daily, alert
 throughput_hourly. Days and hours are UTC.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "0004"
-down_revision: Union[str, Sequence[str], None] = "0003"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 JOB_SUMMARY = """
 CREATE VIEW job_summary AS

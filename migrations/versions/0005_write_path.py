@@ -13,14 +13,14 @@ lz4 compresses it for 20-30% less PostgreSQL CPU than the default pglz. A server
 (some embedded builds) keeps pglz: the statement is skipped there and nothing else depends on it.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 
 revision: str = "0005"
-down_revision: Union[str, Sequence[str], None] = "0004"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 LZ4_IF_AVAILABLE = """
 DO $$

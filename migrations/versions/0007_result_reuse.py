@@ -17,16 +17,16 @@ The reporting views of 0004 are recreated over the view (their SQL is unchanged)
 `job_summary` gains `reused`.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007"
-down_revision: Union[str, Sequence[str], None] = "0006"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 DERIVED = ("status, error, score, canonical_smiles, inchikey, qed, sa_score, ml_score, lipinski_passed,"
            " issue_count, alert_count, failed_checks, alert_catalogs")

@@ -12,15 +12,15 @@ the worker processes claim due rows with FOR UPDATE SKIP LOCKED and log each try
 `notification_attempts`.
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: Union[str, Sequence[str], None] = "0008"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 QUEUE_FUNCTION = """
 CREATE FUNCTION chemaudit_queue_notifications() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -10,16 +10,16 @@ A change of a run's `seq` sends its progress message on channel `chemaudit_analy
 by one SQL function that the snapshot query uses too (the batch channel is untouched).
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: Union[str, Sequence[str], None] = "0009"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 TYPES = "'scaffold', 'chemical_space', 'mmp', 'similarity_search', 'rgroup', 'clustering', 'taxonomy', 'mcs'"
 

@@ -13,9 +13,9 @@ import os
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
 from chemaudit.db.schema import PRIORITY_WEIGHTS
+from chemaudit.export.formats import FORMAT_NAMES, LOCAL_FORMATS, OPTIONS
 from chemaudit.job_options import OPTION_FLAGS, cli_attribute
 from service.client.subset_commands import add_subset_commands
-from chemaudit.export.formats import FORMAT_NAMES, LOCAL_FORMATS, OPTIONS
 
 DEFAULT_SERVER = "http://localhost:8001"
 EXPORT_FORMATS = FORMAT_NAMES  # every format the server writes

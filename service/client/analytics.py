@@ -70,7 +70,7 @@ async def follow_run(api: ApiClient, run_id: int) -> dict:
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.TEXT:
                     last = _show(json.loads(frame.data), last)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         say(f"(live progress unavailable: {exc or type(exc).__name__}; polling)")
     while True:
         run = await api.request_json("GET", f"{API}/analytics/{run_id}")

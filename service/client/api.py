@@ -6,7 +6,6 @@ own {"error", "detail"}, or why the server could not be reached.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -81,7 +80,7 @@ class ApiClient:
         self.headers = {"X-API-Key": api_key} if api_key else {}
         self.session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> "ApiClient":
+    async def __aenter__(self) -> ApiClient:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300)
         self.session = aiohttp.ClientSession(timeout=timeout, headers=self.headers)
         return self
@@ -103,7 +102,7 @@ class ApiClient:
                 except ValueError:
                     raise ServerError(response.status, "bad_response",
                                       "The server's answer was not JSON; is this a ChemAudit server?") from None
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise _unreachable(self.base, exc) from None
 
     async def upload(self, path: Path, fields: Mapping[str, str]) -> dict:
@@ -149,12 +148,12 @@ class ApiClient:
                         async for piece in response.content.iter_chunked(DOWNLOAD_PIECE):
                             handle.write(piece)
                             written += len(piece)
-                except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
                     partial.unlink(missing_ok=True)
                     raise Unreachable("The download was cut off before the end; nothing was written.") from None
                 partial.replace(target)
                 return target, written, response.headers.get("X-Total-Results")
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise _unreachable(self.base, exc) from None
 
     async def socket_messages(self, job_id: str, after_seq: int = 0) -> AsyncIterator[dict]:
@@ -179,5 +178,5 @@ class ApiClient:
             if exc.status == 401:
                 raise ServerError(401, "unauthorized", "A valid API key is required (--api-key).") from None
             raise SocketRefused(f"HTTP {exc.status} {exc.message}".strip()) from None
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError, ValueError) as exc:
             raise SocketLost(str(exc) or type(exc).__name__) from None

@@ -26,7 +26,12 @@ from service.client.api import ClientFailure
 from service.client.commands import UPLOAD_FLAGS, say
 from service.client.local_rows import export_row
 from service.client.progress import (
-    ProgressDisplay, ProgressState, RateMeter, format_duration, format_rate, local_eta,
+    ProgressDisplay,
+    ProgressState,
+    RateMeter,
+    format_duration,
+    format_rate,
+    local_eta,
 )
 
 READ_PIECE = 1024 * 1024

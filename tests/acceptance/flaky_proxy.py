@@ -26,7 +26,7 @@ class FlakyProxy:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> "FlakyProxy":
+    async def __aenter__(self) -> FlakyProxy:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/ws/batch/{job_id}", self._socket)
         app.router.add_route("*", "/{tail:.*}", self._http)

@@ -16,7 +16,11 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.ML.Cluster import Butina
 
 from tests.acceptance.test_browser import (  # noqa: F401 (browser, page are fixtures)
-    browser, expect, page, save_small_png, upload_through_page,
+    browser,
+    expect,
+    page,
+    save_small_png,
+    upload_through_page,
 )
 from tests.support.molecules import NCI_SDF_200
 

@@ -36,7 +36,7 @@ def network():
             net.add_host(name, delay)
         if not net.latency:
             warnings.warn("this kernel has no netem (CONFIG_NET_SCH_NETEM): the cluster's hosts"
-                          " run without added latency; partitions and loss still apply")
+                          " run without added latency; partitions and loss still apply", stacklevel=2)
         yield net
     finally:
         net.close()

@@ -39,7 +39,7 @@ class Follower:
     segments: list[int] = field(default_factory=list)  # index in messages where each connection began
     after_seqs: list[int] = field(default_factory=list)
 
-    async def run(self, timeout: float = 150) -> "Follower":
+    async def run(self, timeout: float = 150) -> Follower:
         async with asyncio.timeout(timeout), aiohttp.ClientSession() as session:
             while not self.done:
                 after = self.messages[-1]["seq"] if self.messages else 0

@@ -59,21 +59,21 @@ class Server:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@{self.address}/{database}"
 
-    def init(self) -> "Server":
+    def init(self) -> Server:
         subprocess.run(_as_postgres(self.host, str(BIN / "initdb"), "-D", str(self.data), "-U",
                                     "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"),
                        check=True, capture_output=True)
         (self.data / "pg_hba.conf").write_text(HBA)
         return self
 
-    def init_standby_of(self, primary: "Server") -> "Server":
+    def init_standby_of(self, primary: Server) -> Server:
         subprocess.run(_as_postgres(self.host, str(BIN / "pg_basebackup"), "-h", primary.host.address,
                                     "-p", str(PORT), "-U", "postgres", "-D", str(self.data), "-X",
                                     "stream", "-R", "--no-sync"),
                        check=True, capture_output=True)
         return self
 
-    def start(self, **extra: str) -> "Server":
+    def start(self, **extra: str) -> Server:
         self.sockets.mkdir(exist_ok=True)
         shutil.chown(self.sockets, "postgres", "postgres")
         options = []

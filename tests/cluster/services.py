@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import urllib.request
-import json
 from pathlib import Path
 
 from tests.acceptance.conftest import chemaudit_command
@@ -81,7 +81,7 @@ class Services:
         self.webs: list[Web] = []
         self.workers: list[Process] = []
 
-    def start(self, web_hosts: list[Host], worker_hosts: list[Host]) -> "Services":
+    def start(self, web_hosts: list[Host], worker_hosts: list[Host]) -> Services:
         self.webs = [Web(host, self.env, self.log_dir) for host in web_hosts]
         self.workers = [Process(host, "worker", ["worker", "--workers", "1"], self.env, self.log_dir)
                         for host in worker_hosts]

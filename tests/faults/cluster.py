@@ -40,12 +40,12 @@ class Cluster:
         return subprocess.Popen(chemaudit_command() + args, env=self.env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
-    def start_web(self) -> "Cluster":
+    def start_web(self) -> Cluster:
         self.web = self._spawn("web", ["web", "--host", "127.0.0.1", "--port", str(self.port)])
         self.wait_healthy()
         return self
 
-    def start_workers(self, count: int = 2) -> "Cluster":
+    def start_workers(self, count: int = 2) -> Cluster:
         self.workers = self._spawn("worker", ["worker", "--workers", str(count)])
         return self
 

@@ -29,7 +29,7 @@ class AnalyticsWorker:
         declare_analytics_actors(self.broker, self.resources)
         self.worker: dramatiq.Worker | None = None
 
-    def start(self) -> "AnalyticsWorker":
+    def start(self) -> AnalyticsWorker:
         self.resources.open(self.broker)
         self.worker = dramatiq.Worker(self.broker, queues={ANALYTICS_QUEUE}, worker_threads=1, worker_timeout=100)
         self.worker.start()

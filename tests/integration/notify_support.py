@@ -66,7 +66,7 @@ class Receiver:
         await asyncio.sleep(delay)
         return web.Response(status=status, text="ok" if status < 300 else "try later")
 
-    async def start(self) -> "Receiver":
+    async def start(self) -> Receiver:
         app = web.Application()
         app.router.add_post("/{tail:.*}", self._handle)
         self.runner = web.AppRunner(app)
@@ -104,7 +104,7 @@ class Mailbox:
     def port(self) -> int:
         return self.controller.port
 
-    def __enter__(self) -> "Mailbox":
+    def __enter__(self) -> Mailbox:
         self.controller.start()
         return self
 
@@ -121,7 +121,7 @@ class SenderProcess:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "SenderProcess":
+    def start(self) -> SenderProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen([sys.executable, "-m", "tasks.notify"], cwd=ROOT, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)

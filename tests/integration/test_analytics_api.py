@@ -14,7 +14,12 @@ from rdkit.Chem import rdFMCS, rdRGroupDecomposition
 
 from service.purge import purge_job
 from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
-    GENERATOR, analysed_job, analytics_worker, audited_smiles, client, run_analysis,
+    GENERATOR,
+    analysed_job,
+    analytics_worker,
+    audited_smiles,
+    client,
+    run_analysis,
 )
 from tests.integration.audited_jobs import copy_job
 

@@ -14,7 +14,12 @@ from rdkit.ML.Cluster import Butina
 
 from chemaudit.analytics.taxonomy import RULES
 from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
-    GENERATOR, analysed_job, analytics_worker, audited_smiles, client, run_analysis,
+    GENERATOR,
+    analysed_job,
+    analytics_worker,
+    audited_smiles,
+    client,
+    run_analysis,
 )
 
 pytestmark = pytest.mark.integration

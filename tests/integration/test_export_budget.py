@@ -15,7 +15,12 @@ import pytest
 from service.app import create_app
 from tests.integration.audited_jobs import audit_files, copy_job, job_settings
 from tests.integration.stalled_readers import (
-    drain_until_closed, export_connections, open_get, read_head, read_json_answer, wait_until,
+    drain_until_closed,
+    export_connections,
+    open_get,
+    read_head,
+    read_json_answer,
+    wait_until,
 )
 from tests.support import pg
 from tests.support.molecules import NCI_SDF_200

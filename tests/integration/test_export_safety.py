@@ -25,7 +25,9 @@ from chemaudit.db import results_queries as rq
 from service.app import create_app
 from service.metrics_registry import REGISTRY
 from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
-    audit_files, nci_5k_job, result_rows,
+    audit_files,
+    nci_5k_job,
+    result_rows,
 )
 from tests.integration.helpers import upload
 from tests.support.molecules import write_csv

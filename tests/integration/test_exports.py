@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import json
 import re
-from pathlib import Path
 import tracemalloc
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
 
 import psycopg
 import pytest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import psycopg
-
 from psycopg.rows import dict_row
 
 from chemaudit.db import migrate

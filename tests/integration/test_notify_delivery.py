@@ -14,10 +14,16 @@ from psycopg_pool import ConnectionPool
 from service.app import create_app
 from tasks.chunk_runner import ChunkRunner
 from tests.integration.helpers import wait_for_status
-from tests.integration.test_openapi import assert_conforms
 from tests.integration.notify_support import (
-    FAST, Mailbox, Receiver, SenderProcess, deliveries, eventually, free_port,
+    FAST,
+    Mailbox,
+    Receiver,
+    SenderProcess,
+    deliveries,
+    eventually,
+    free_port,
 )
+from tests.integration.test_openapi import assert_conforms
 
 pytestmark = pytest.mark.integration
 

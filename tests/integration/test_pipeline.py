@@ -10,7 +10,11 @@ import pytest
 
 from service.app import create_app
 from tests.integration.helpers import (
-    assert_monotonic, count_rows, follow, upload, wait_for_status,
+    assert_monotonic,
+    count_rows,
+    follow,
+    upload,
+    wait_for_status,
 )
 from tests.support.molecules import NCI_SDF_200, write_csv
 

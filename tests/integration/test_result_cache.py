@@ -20,7 +20,15 @@ from tests.conftest import InProcessWorker
 from tests.integration.audited_jobs import write_nci_csv
 from tests.integration.helpers import assert_monotonic, follow, upload, wait_for_status
 from tests.integration.result_cache_support import (
-    api_items, audit_file, audited_total, docs, exported_items, hits_and_misses, job, rows, without,
+    api_items,
+    audit_file,
+    audited_total,
+    docs,
+    exported_items,
+    hits_and_misses,
+    job,
+    rows,
+    without,
 )
 from tests.support.molecules import NCI_SDF_200, nci_smiles, write_csv
 

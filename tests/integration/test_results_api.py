@@ -14,7 +14,10 @@ import pytest
 
 from service.app import create_app
 from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
-    nci_5k_job, result_rows, run_one_chunk, write_nci_csv,
+    nci_5k_job,
+    result_rows,
+    run_one_chunk,
+    write_nci_csv,
 )
 from tests.integration.helpers import upload, wait_for_status
 from tests.support.molecules import write_csv

@@ -29,7 +29,7 @@ def in_turn(*answers: Any) -> Callable[[dict[str, Any]], Any]:
 
 
 class FakeSession:
-    def __init__(self, database: "InMemoryDatabase"):
+    def __init__(self, database: InMemoryDatabase):
         self.database = database
         self.queries: list[tuple[str, dict[str, Any]]] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
@@ -15,7 +15,7 @@ from chemaudit.settings import Settings
 from tasks.delivery import Outcome, next_step, retry_delay
 
 JOB = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
-ENDED = datetime(2026, 2, 26, 10, 35, tzinfo=timezone.utc)
+ENDED = datetime(2026, 2, 26, 10, 35, tzinfo=UTC)
 CHEMAUDIT_FIELDS = {"event", "job_id", "status", "molecule_count", "pass_count", "fail_count", "avg_score",
                     "report_url", "timestamp"}
 

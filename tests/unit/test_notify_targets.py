@@ -9,7 +9,15 @@ import pytest
 from chemaudit.errors import InvalidOption
 from chemaudit.notify.addresses import literal_refusal, parse_networks, refusal
 from chemaudit.notify.targets import (
-    EMAIL, SERVICE, UPLOAD, WEBHOOK, Target, check_settings, parse_email, parse_secret, parse_webhook_url,
+    EMAIL,
+    SERVICE,
+    UPLOAD,
+    WEBHOOK,
+    Target,
+    check_settings,
+    parse_email,
+    parse_secret,
+    parse_webhook_url,
     targets_for_upload,
 )
 from chemaudit.settings import Settings

@@ -8,7 +8,12 @@ import pytest
 from aiohttp import web
 
 from service.client.api import (
-    ApiClient, ServerError, SocketLost, SocketRefused, Unreachable, safe_download_name,
+    ApiClient,
+    ServerError,
+    SocketLost,
+    SocketRefused,
+    Unreachable,
+    safe_download_name,
 )
 
 

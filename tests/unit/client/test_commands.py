@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from service.client import DEFAULT_SERVER, add_client_commands
 import pytest
 
+from service.client import DEFAULT_SERVER, add_client_commands
 from service.client.api import ClientFailure
 from service.client.commands import export_options, filter_params, read_indices, upload_fields
 from service.upload import OPTION_FLAGS

@@ -7,8 +7,16 @@ import io
 import pytest
 
 from service.client.progress import (
-    BAR_WIDTH, ProgressDisplay, ProgressState, RateMeter, format_duration, format_plain_line, format_rate,
-    format_tty_line, local_eta, render_bar,
+    BAR_WIDTH,
+    ProgressDisplay,
+    ProgressState,
+    RateMeter,
+    format_duration,
+    format_plain_line,
+    format_rate,
+    format_tty_line,
+    local_eta,
+    render_bar,
 )
 
 

@@ -23,7 +23,8 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdkit import Chem, RDLogger
 
 from chemaudit.export import HEADERS, iter_encode, make_encoder

@@ -2,8 +2,8 @@
 
 import io
 import tracemalloc
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 from chemaudit.export import HEADERS, iter_encode, make_encoder
 from chemaudit.export.xlsx import XlsxEncoder

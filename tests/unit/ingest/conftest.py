@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ingest_helpers import load_corpus_generator
 
 

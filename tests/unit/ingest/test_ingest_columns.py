@@ -6,10 +6,10 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from ingest_helpers import RDKIT_DATA, corpus_files, pieces
 
 from chemaudit.errors import ChemAuditError
 from chemaudit.ingest.columns import ColumnSniffer
-from ingest_helpers import RDKIT_DATA, corpus_files, pieces
 
 WANTED = 256 * 1024
 

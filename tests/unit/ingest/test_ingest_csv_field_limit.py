@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from ingest_helpers import make_limits, split_bytes
+
 from tests.support.molecules import nci_smiles
 
 LONG = 180_000

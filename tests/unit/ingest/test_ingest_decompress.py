@@ -6,10 +6,10 @@ import gzip
 import zlib
 
 import pytest
+from ingest_helpers import pieces
 
 from chemaudit.errors import BadInput
 from chemaudit.ingest.decompress import PIECE_BYTES, Gunzip
-from ingest_helpers import pieces
 
 
 def gunzip(data: bytes, how="whole") -> bytes:

@@ -7,9 +7,9 @@ import io
 import random
 
 import pytest
+from ingest_helpers import RDKIT_DATA, make_limits, split_bytes
 
 from chemaudit.errors import BadInput
-from ingest_helpers import RDKIT_DATA, make_limits, split_bytes
 
 WEHI = RDKIT_DATA / "Pains" / "test_data" / "wehi_mols.csv"
 
@@ -84,7 +84,7 @@ def random_csv(rng: random.Random, rows: int) -> tuple[bytes, list[list[str]]]:
     """A CSV written by the csv module with commas, quotes and newlines inside fields."""
     alphabet = ["C", "O", "N", "c1ccccc1", ",", '"', "\n", "\r\n", " ", "x", "\u00e9", ""]
     table = [["SMILES", "Name", "Note"]]
-    for i in range(rows):
+    for _ in range(rows):
         note = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         name = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
         table.append([rng.choice(["CCO", "c1ccccc1", "C(=O)O", "[Na+].[Cl-]"]), name, note])

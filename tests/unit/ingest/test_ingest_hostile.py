@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from ingest_helpers import HOSTILE, corpus_files, make_limits, pieces, split_bytes
 
 from chemaudit.errors import BadInput, ChemAuditError, TooLarge, UnsupportedFormat
 from chemaudit.ingest import UploadSplitter
-from ingest_helpers import HOSTILE, corpus_files, make_limits, pieces, split_bytes
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ingest_helpers import pieces
 
 from chemaudit.errors import BadInput
 from chemaudit.ingest.lines import LineSplitter
-from ingest_helpers import pieces
 
 
 def run(data: bytes, how="whole", max_line: int = 1000) -> list[bytes]:

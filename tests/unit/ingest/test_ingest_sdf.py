@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from ingest_helpers import RDKIT_DATA, make_limits, split_bytes
 from rdkit import Chem
 
 from chemaudit.ingest import Record
-from ingest_helpers import RDKIT_DATA, make_limits, split_bytes
 
 NCI_SDF = RDKIT_DATA / "NCI" / "first_200.props.sdf"
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from rdkit import Chem
-
 from ingest_helpers import RDKIT_DATA, split_bytes
+from rdkit import Chem
 
 NCI_SMI = RDKIT_DATA / "NCI" / "first_5K.smi"
 

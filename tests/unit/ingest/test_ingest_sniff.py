@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chemaudit.errors import BadInput, UnsupportedFormat
-from chemaudit.ingest.smiles import looks_like_smiles
 from chemaudit.ingest.format_choice import decide_format
+from chemaudit.ingest.smiles import looks_like_smiles
 from chemaudit.ingest.sniff import check_text, format_from_name
 
 

@@ -7,11 +7,11 @@ import gzip
 import time
 
 import pytest
+from ingest_helpers import RDKIT_DATA, corpus_files, make_limits, pieces, split_bytes
 
 from chemaudit.errors import BadInput, TooLarge, UnsupportedFormat
 from chemaudit.ingest import IngestLimits, Record, UploadSplitter
 from chemaudit.settings import Settings
-from ingest_helpers import RDKIT_DATA, corpus_files, make_limits, pieces, split_bytes
 
 REAL_FILES = [
     ("NCI/first_200.props.sdf", "sdf", 200),

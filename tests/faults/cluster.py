@@ -53,7 +53,8 @@ class Cluster:
         wait_healthy(self.base, self.web, timeout)
 
     def worker_pids(self) -> list[int]:
-        """The processes that actually run actors (dramatiq's worker children)."""
+        """The processes that actually run audit actors (dramatiq's worker children; not the
+        analytics pool's, which `chemaudit worker` starts beside them)."""
         if self.workers is None:
             return []
         pids = []
@@ -61,6 +62,8 @@ class Cluster:
             try:
                 cmdline = " ".join(child.cmdline())
             except psutil.NoSuchProcess:
+                continue
+            if "analytics_worker" in cmdline:
                 continue
             if "dramatiq" in cmdline and child.parent() and "dramatiq" in " ".join(child.parent().cmdline()):
                 pids.append(child.pid)

@@ -40,7 +40,7 @@ LIBPQ_CLIENT_ONLY = frozenset({
 def asyncpg_dsn(dsn: str) -> tuple[str, float]:
     """The libpq conninfo (URL or `key=value` form, several hosts allowed) as a URL asyncpg reads
     the same way, and the connect timeout it gave (asyncpg takes that as an argument)."""
-    params = conninfo_to_dict(dsn)
+    params = {key: str(value) for key, value in conninfo_to_dict(dsn).items() if value is not None}
     timeout = float(params.get("connect_timeout") or CONNECT_TIMEOUT)
     user = quote(params.pop("user", ""), safe="")
     password = params.pop("password", None)
@@ -118,6 +118,8 @@ class ProgressListener:
                 self.hub.publish(message)
 
     async def _watch(self) -> None:
+        conn = self._conn
+        assert conn is not None, "_watch runs after _connect"
         while not self._lost.is_set():
             try:
                 await asyncio.wait_for(self._lost.wait(), timeout=self.probe_interval)
@@ -125,7 +127,7 @@ class ProgressListener:
             except TimeoutError:
                 pass
             try:
-                await self._conn.fetchval("SELECT 1", timeout=self.probe_interval)
+                await conn.fetchval("SELECT 1", timeout=self.probe_interval)
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("LISTEN connection probe failed: %s", exc)
                 return
@@ -136,9 +138,9 @@ class ProgressListener:
         if conn is not None:
             conn.terminate()
 
-    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            message = self.decode(payload)
+            message = self.decode(str(payload))  # a NOTIFY payload is always text
         except (ValueError, AttributeError):  # not JSON, or not an object
             log.warning("ignoring malformed progress payload %.200r", payload)
             return

@@ -12,6 +12,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 import asyncpg
@@ -20,12 +21,20 @@ from psycopg.conninfo import conninfo_to_dict
 
 from chemaudit.db.schema import NOTIFY_CHANNEL
 from chemaudit.progress import progress_message
-from service.hub import Hub
 from service.metrics_registry import stamp
 
 log = logging.getLogger("chemaudit.listener")
 
-Snapshot = Callable[[str], Awaitable[dict | None]]
+Key = TypeVar("Key")  # what a feed is watched by: a job id (the hub) or a run id (analytics)
+
+
+class Feed(Protocol[Key]):
+    """Where the listener delivers messages: the progress hub, or the analytics feed."""
+
+    def publish(self, message: dict) -> None: ...
+
+    def watched_jobs(self) -> list[Key]: ...
+
 
 CONNECT_TIMEOUT = 5.0
 # libpq's client-side parameters that asyncpg does not know: it would send them to the server as
@@ -59,10 +68,11 @@ def asyncpg_dsn(dsn: str) -> tuple[str, float]:
     return f"postgresql://{auth}{netloc}/{database}" + (f"?{query}" if query else ""), timeout
 
 
-class ProgressListener:
+class ProgressListener(Generic[Key]):
     channel = NOTIFY_CHANNEL  # a subclass listens on another channel (service/analytics_socket.py)
 
-    def __init__(self, dsn: str, hub: Hub, snapshot: Snapshot, probe_interval: float = 2.0):
+    def __init__(self, dsn: str, hub: Feed[Key], snapshot: Callable[[Key], Awaitable[dict | None]],
+                 probe_interval: float = 2.0):
         self.dsn, self.connect_timeout = asyncpg_dsn(dsn)
         self.hub = hub
         self.snapshot = snapshot

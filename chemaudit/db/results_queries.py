@@ -85,7 +85,7 @@ class ResultOrder:
 
 # Pages -----------------------------------------------------------------------------------------
 
-def job_header(job_id: UUID, owner: str | None = None, check_owner: bool = False) -> Query:
+def job_header(job_id: UUID | str, owner: str | None = None, check_owner: bool = False) -> Query:
     """What the results endpoints need of the job row; no row if unknown (or another's job)."""
     return Query(
         "SELECT id, status, filename, format, total, processed, statistics, created_at,"

@@ -28,7 +28,7 @@ async def job_socket(request: web.Request) -> web.WebSocketResponse:
     pool = request.app[POOL]
     hub = request.app[HUB]
     job_id = parse_job_id(request.match_info["job_id"])
-    after_seq = int_param(request, "after_seq", 0, 0, 2**31 - 1) or 0
+    after_seq = int_param(request, "after_seq", 0, 0, 2**31 - 1)
     if await latest_message(pool, job_id, request_owner(request)) is None:
         raise NotFound(f"No job with id {job_id}.", code="job_not_found")
     key = str(job_id)

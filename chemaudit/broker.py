@@ -21,8 +21,10 @@ from chemaudit.settings import Settings
 
 try:
     from redis.exceptions import RedisError
+
+    _REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError,)
 except ImportError:  # the redis extra is not installed, so no Redis error can be raised
-    RedisError = BrokerError
+    _REDIS_ERRORS = ()
 
 QUEUE = "chemaudit"
 AUDIT_CHUNK = "audit_chunk"
@@ -32,7 +34,7 @@ SWEEPER_ORIGIN = "00000000-0000-0000-0000-000000000000"
 
 # What sending a message may raise: dramatiq's own errors, the PostgreSQL broker's psycopg errors,
 # and redis-py's, which dramatiq's RedisBroker lets through on enqueue.
-BROKER_ERRORS: tuple[type[Exception], ...] = (BrokerError, psycopg.Error, RedisError)
+BROKER_ERRORS: tuple[type[Exception], ...] = (BrokerError, psycopg.Error, *_REDIS_ERRORS)
 
 
 def make_broker(settings: Settings, *, middleware=None) -> Broker:

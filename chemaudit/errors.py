@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class ChemAuditError(Exception):
     """Base class; rendered as {"error": code, "detail": detail} with `status`."""
@@ -18,7 +20,7 @@ class ChemAuditError(Exception):
             self.status = status
         self.headers: dict[str, str] = {}
 
-    def with_header(self, name: str, value: str) -> ChemAuditError:
+    def with_header(self, name: str, value: str) -> Self:
         self.headers = {**getattr(self, "headers", {}), name: value}
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -58,7 +59,7 @@ def rows_to_json(rows: list[dict]) -> str:
     return msgspec.json.encode(rows).decode()
 
 
-def to_item(row: dict) -> dict:
+def to_item(row: Mapping[str, Any]) -> dict:
     """The ChemAudit-compatible result item of one stored row."""
     detail = row.get("detail") or {}
     item = {

@@ -125,7 +125,7 @@ class Settings:
         for field in fields(cls):
             raw = env.get(PREFIX + field.name.upper())
             if raw is not None and (raw != "" or field.name in EMPTY_IS_A_VALUE):
-                values[field.name] = _coerce(field.type, raw, field.name)
+                values[field.name] = _coerce(str(field.type), raw, field.name)  # a string: annotations are postponed
         values.update(overrides)
         return cls(**values)
 

@@ -26,7 +26,7 @@ from chemaudit.db.analytics_schema import RUN_TERMINAL
 from chemaudit.errors import ChemAuditError, NotFound, RateLimited
 from service.analytics_socket import analytics_socket, parse_run_id
 from service.auth import request_owner
-from service.db import fetchall, fetchone
+from service.db import fetchall, fetchone, fetchrow
 from service.json_body import parse_object
 from service.keys import BROKER, POOL
 from service.progress_source import parse_job_id
@@ -92,10 +92,10 @@ async def _start(request: web.Request, analysis_type: str, raw_params: dict) -> 
     existing = await fetchone(pool, aq.matching_run(job_id, analysis_type, params))
     if existing is not None:
         return existing, False
-    if (await fetchone(pool, aq.open_runs(job_id)))["n"] >= MAX_OPEN_RUNS:
+    if (await fetchrow(pool, aq.open_runs(job_id)))["n"] >= MAX_OPEN_RUNS:
         raise RateLimited(f"This job has {MAX_OPEN_RUNS} analyses waiting or running; start more once"
                           " some have ended.", code="too_many_analyses").with_header("Retry-After", "10")
-    run = await fetchone(pool, aq.insert_run(job_id, analysis_type, params, 0))
+    run = await fetchrow(pool, aq.insert_run(job_id, analysis_type, params, 0))
     try:
         await asyncio.to_thread(request.app[BROKER].enqueue, analytics_message(run["id"]))
     except BROKER_ERRORS as exc:  # the run is stored; the analytics sweeper sends its token
@@ -124,7 +124,10 @@ async def compare_pair(request: web.Request) -> web.Response:
     deadline = asyncio.get_running_loop().time() + MCS_WAIT
     while run["status"] not in RUN_TERMINAL and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.1)
-        run = await fetchone(pool, aq.run_row(run["id"]))
+        polled = await fetchone(pool, aq.run_row(run["id"]))
+        if polled is None:  # its job was deleted meanwhile, the run with it
+            raise NotFound(f"No analytics run with id {run['id']}.", code="run_not_found")
+        run = polled
     if run["status"] == "complete":
         return web.json_response(run["summary"])
     if run["status"] == "failed":

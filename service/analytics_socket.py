@@ -29,7 +29,6 @@ from service.keys import POOL, SETTINGS
 from service.listener import ProgressListener
 from service.socket_io import CLOSE_TIMEOUT, close_socket, read_until_closed, send_message
 
-FEED = web.AppKey("analytics_feed", object)
 MAX_CLIENT_FRAME = 4096
 
 
@@ -52,7 +51,8 @@ class AnalyticsFeed:
                 del self._by_run[run_id]
 
     def publish(self, message: dict) -> None:
-        for queue in tuple(self._by_run.get(message.get("run_id"), ())):
+        run_id = message.get("run_id")
+        for queue in tuple(self._by_run.get(run_id, ())) if run_id is not None else ():
             try:
                 queue.put_nowait(message)
             except asyncio.QueueFull:
@@ -67,7 +67,10 @@ class AnalyticsFeed:
         return len(self._by_run.get(run_id, ()))
 
 
-class AnalyticsListener(ProgressListener):
+FEED = web.AppKey("analytics_feed", AnalyticsFeed)
+
+
+class AnalyticsListener(ProgressListener[int]):
     channel = ANALYTICS_CHANNEL
 
     def decode(self, payload: str) -> dict:
@@ -136,7 +139,7 @@ async def analytics_listener(app: web.Application):
     """cleanup_ctx: the feed and its dedicated LISTEN connection."""
     feed = AnalyticsFeed()
     pool = app[POOL]
-    listener = AnalyticsListener(app[SETTINGS].sync_database_url, feed,  # type: ignore[arg-type]
+    listener = AnalyticsListener(app[SETTINGS].sync_database_url, feed,
                                  lambda run_id: run_message(pool, run_id),
                                  probe_interval=app[SETTINGS].listener_probe_interval)
     app[FEED] = feed

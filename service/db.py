@@ -23,6 +23,14 @@ async def fetchone(pool: AsyncConnectionPool, query: Query) -> dict | None:
         return await arun(conn, query, Read.ONE)
 
 
+async def fetchrow(pool: AsyncConnectionPool, query: Query) -> dict:
+    """`fetchone` for a query that always returns a row (an aggregate, an INSERT ... RETURNING)."""
+    row = await fetchone(pool, query)
+    if row is None:
+        raise LookupError(f"query {query.name or query.sql[:60]!r} returned no row")
+    return row
+
+
 async def fetchall(pool: AsyncConnectionPool, query: Query) -> list[dict]:
     async with pool.connection() as conn:
         return await arun(conn, query, Read.ALL)

@@ -87,7 +87,7 @@ def client_address_middlewares(raw: str) -> list:
     @web.middleware
     async def real_client(request: web.Request, handler):
         remote = client_address(request.remote, forwarded_hops(request.headers), trusted)
-        if remote != request.remote:
+        if remote is not None and remote != request.remote:
             request = request.clone(remote=remote)
         return await handler(request)
 

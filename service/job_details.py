@@ -20,6 +20,7 @@ from service.progress_source import parse_job_id
 async def job_results(request: web.Request) -> web.Response:
     response = await results_api.job_results(request)
     row = await fetchone(request.app[POOL], uq.job_format(parse_job_id(request.match_info["job_id"])))
+    assert isinstance(response.body, bytes), "a json_response holds its body as bytes"
     body = json.loads(response.body)
     if row is not None:
         body.update(format=row["format"], format_reason=row["format_reason"])

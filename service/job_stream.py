@@ -33,6 +33,8 @@ class JobSubscriber(Subscriber):
     """A per-job subscriber that holds live messages until the catch-up is sent, and lets a
     message skip the writer only when it directly follows the last one sent."""
 
+    job_id: str  # never the firehose's None
+
     def __init__(self, job_id: str, queue_size: int, address: str = "", direct=None):
         super().__init__(job_id, queue_size, 0, address, direct)
         self.held: deque[dict] | None = deque(maxlen=queue_size)  # newest kept; gaps are refilled

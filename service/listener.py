@@ -12,6 +12,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from typing import Generic, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 import asyncpg
@@ -20,12 +21,20 @@ from psycopg.conninfo import conninfo_to_dict
 
 from chemaudit.db.schema import NOTIFY_CHANNEL
 from chemaudit.progress import progress_message
-from service.hub import Hub
 from service.metrics_registry import stamp
 
 log = logging.getLogger("chemaudit.listener")
 
-Snapshot = Callable[[str], Awaitable[dict | None]]
+Key = TypeVar("Key")  # what a feed is watched by: a job id (the hub) or a run id (analytics)
+
+
+class Feed(Protocol[Key]):
+    """Where the listener delivers messages: the progress hub, or the analytics feed."""
+
+    def publish(self, message: dict) -> None: ...
+
+    def watched_jobs(self) -> list[Key]: ...
+
 
 CONNECT_TIMEOUT = 5.0
 # libpq's client-side parameters that asyncpg does not know: it would send them to the server as
@@ -40,7 +49,7 @@ LIBPQ_CLIENT_ONLY = frozenset({
 def asyncpg_dsn(dsn: str) -> tuple[str, float]:
     """The libpq conninfo (URL or `key=value` form, several hosts allowed) as a URL asyncpg reads
     the same way, and the connect timeout it gave (asyncpg takes that as an argument)."""
-    params = conninfo_to_dict(dsn)
+    params = {key: str(value) for key, value in conninfo_to_dict(dsn).items() if value is not None}
     timeout = float(params.get("connect_timeout") or CONNECT_TIMEOUT)
     user = quote(params.pop("user", ""), safe="")
     password = params.pop("password", None)
@@ -59,10 +68,11 @@ def asyncpg_dsn(dsn: str) -> tuple[str, float]:
     return f"postgresql://{auth}{netloc}/{database}" + (f"?{query}" if query else ""), timeout
 
 
-class ProgressListener:
+class ProgressListener(Generic[Key]):
     channel = NOTIFY_CHANNEL  # a subclass listens on another channel (service/analytics_socket.py)
 
-    def __init__(self, dsn: str, hub: Hub, snapshot: Snapshot, probe_interval: float = 2.0):
+    def __init__(self, dsn: str, hub: Feed[Key], snapshot: Callable[[Key], Awaitable[dict | None]],
+                 probe_interval: float = 2.0):
         self.dsn, self.connect_timeout = asyncpg_dsn(dsn)
         self.hub = hub
         self.snapshot = snapshot
@@ -118,6 +128,8 @@ class ProgressListener:
                 self.hub.publish(message)
 
     async def _watch(self) -> None:
+        conn = self._conn
+        assert conn is not None, "_watch runs after _connect"
         while not self._lost.is_set():
             try:
                 await asyncio.wait_for(self._lost.wait(), timeout=self.probe_interval)
@@ -125,7 +137,7 @@ class ProgressListener:
             except TimeoutError:
                 pass
             try:
-                await self._conn.fetchval("SELECT 1", timeout=self.probe_interval)
+                await conn.fetchval("SELECT 1", timeout=self.probe_interval)
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("LISTEN connection probe failed: %s", exc)
                 return
@@ -136,9 +148,9 @@ class ProgressListener:
         if conn is not None:
             conn.terminate()
 
-    def _on_notify(self, _conn, _pid, _channel, payload: str) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
         try:
-            message = self.decode(payload)
+            message = self.decode(str(payload))  # a NOTIFY payload is always text
         except (ValueError, AttributeError):  # not JSON, or not an object
             log.warning("ignoring malformed progress payload %.200r", payload)
             return

@@ -13,7 +13,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from chemaudit.db import queries as q
 from chemaudit.db import scheduling_queries as sq
 from service.auth import require_metrics_key
-from service.db import fetchall, fetchone
+from service.db import fetchall, fetchrow
 from service.keys import HUB, LISTENER, POOL
 from service.metrics_registry import (
     JOBS,
@@ -34,7 +34,7 @@ async def metrics(request: web.Request) -> web.Response:
     JOBS.clear()
     for row in await fetchall(pool, q.jobs_by_status()):
         JOBS.labels(row["status"]).set(row["n"])
-    totals = await fetchone(pool, q.work_totals())
+    totals = await fetchrow(pool, q.work_totals())
     MOLECULES_PROCESSED.set(totals["processed"] or 0)
     QUEUE_DEPTH.set(totals["pending_chunks"] or 0)
     for gauge in (OWNER_RUNNING_JOBS, OWNER_QUEUED_CHUNKS, OWNER_CHUNKS_IN_FLIGHT):

@@ -7,7 +7,7 @@ operations without either module importing the other's internals at import time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from chemaudit.export.formats import FORMAT_NAMES, FORMATS, MEDIA_TYPES, OPTIONS
 from service.export_params import MAX_INDICES
@@ -46,7 +46,7 @@ def _download() -> dict:
 
 
 def export_operations(job_id: dict, filters: list, query: Callable, errors: Callable,
-                      key_in_url: list = ()) -> dict:
+                      key_in_url: Sequence = ()) -> dict:
     """`key_in_url`: the parameters of a download link's credentials (GET only)."""
     options = [query(name, _option_schema(name), OPTIONS[name].description) for name in OPTIONS]
     parameters = [job_id, query("format", _FORMAT, "File format. " + _formats_text()), *options,

@@ -7,12 +7,14 @@ operations to its catalog and their shapes to the document's schemas.
 
 from __future__ import annotations
 
+from typing import Any
+
 from service.detect_columns import DETECT_BYTES
 from service.openapi_schemas import INT0, NUMBER_OR_NULL, UUID, _object, ref
 from service.profile_body import PROPERTIES
 from service.subsets import INLINE_MAX, SUBSET_MAX
 
-PROFILE_ID = {"name": "profile_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+PROFILE_ID: dict[str, Any] = {"name": "profile_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
               "description": "A profile id from GET /api/v1/profiles; anything else is an unknown profile (404)."}
 RANGE = {"type": "object", "properties": {"min": NUMBER_OR_NULL, "max": NUMBER_OR_NULL},
          "description": "At least one bound; min <= max."}
@@ -105,7 +107,7 @@ def add_to(spec) -> None:
     errors = spec.errors
     job = spec.JOB
     spec.SCHEMAS.update(SCHEMAS)
-    spec.OPERATIONS.update({
+    operations: dict[str, dict[str, Any]] = {
         "/api/v1/batch/detect-columns": {"post": {
             "summary": "The columns of a delimited file, from its first bytes", "tags": ["batch"],
             "operationId": "detectColumns",
@@ -171,4 +173,5 @@ def add_to(spec) -> None:
         "/api/v1/config": {"get": {
             "summary": "Name, version and limits", "tags": ["operations"], "operationId": "config",
             "security": [], "responses": {"200": ok("Config", "The configuration.")}}},
-    })
+    }
+    spec.OPERATIONS.update(operations)

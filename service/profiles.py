@@ -13,7 +13,7 @@ from aiohttp import web
 from chemaudit.db import profile_queries as pq
 from chemaudit.errors import BadInput, NotFound
 from service.auth import request_owner
-from service.db import fetchall, fetchone
+from service.db import fetchall, fetchone, fetchrow
 from service.json_body import parse_object
 from service.keys import POOL
 from service.middleware import post_only
@@ -90,7 +90,7 @@ async def get_profile(request: web.Request) -> web.Response:
 async def _create(request: web.Request, fields: dict) -> web.Response:
     query = pq.insert_profile(fields["name"], fields["description"], fields["thresholds"], fields["weights"],
                               request_owner(request))
-    return web.json_response(response_item(await fetchone(request.app[POOL], query)), status=201)
+    return web.json_response(response_item(await fetchrow(request.app[POOL], query)), status=201)
 
 
 async def create_profile(request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ from chemaudit.db import results_queries as rq
 from chemaudit.errors import NotFound
 from chemaudit.result_rows import to_item
 from service.auth import request_owner
-from service.db import fetchall, fetchone
+from service.db import fetchall, fetchone, fetchrow
 from service.keys import POOL
 from service.progress_source import parse_job_id, require_message
 from service.results_params import (
@@ -84,7 +84,7 @@ async def job_results(request: web.Request) -> web.Response:
     job = await require_job(request, job_id)
     message = await require_message(pool, job_id)
     rows = await fetchall(pool, rq.results_page(job_id, flt, order, (page - 1) * page_size, page_size))
-    total_results = (await fetchone(pool, rq.filtered_count(job_id, flt)))["n"]
+    total_results = (await fetchrow(pool, rq.filtered_count(job_id, flt)))["n"]
     statistics = await job_statistics(pool, job_id, job["status"], job["statistics"])
     body = {
         "job_id": str(job_id),

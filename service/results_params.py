@@ -7,6 +7,7 @@ import binascii
 import re
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
+from typing import overload
 from urllib.parse import quote
 from uuid import UUID
 
@@ -26,6 +27,10 @@ def _raw(request: web.Request, name: str) -> str | None:
     return None if value is None or value.strip() == "" else value.strip()
 
 
+@overload
+def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def int_param(request: web.Request, name: str, default: None, low: int, high: int) -> int | None: ...
 def int_param(request: web.Request, name: str, default: int | None, low: int, high: int) -> int | None:
     raw = _raw(request, name)
     if raw is None:
@@ -39,6 +44,10 @@ def int_param(request: web.Request, name: str, default: int | None, low: int, hi
     return value
 
 
+@overload
+def choice_param(request: web.Request, name: str, choices, default: str) -> str: ...
+@overload
+def choice_param(request: web.Request, name: str, choices, default: None) -> str | None: ...
 def choice_param(request: web.Request, name: str, choices, default: str | None) -> str | None:
     raw = _raw(request, name)
     if raw is None:

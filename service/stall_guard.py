@@ -40,7 +40,7 @@ class StallGuard:
 
     def waiting(self) -> int:
         """Bytes written but not yet taken by the client."""
-        size = self.transport.get_write_buffer_size()
+        size = self.transport.get_write_buffer_size() if self.transport is not None else 0
         if self.fd >= 0:
             try:  # SIOCOUTQ (= TIOCOUTQ on Linux): the socket's unacknowledged bytes
                 size += struct.unpack("i", fcntl.ioctl(self.fd, termios.TIOCOUTQ, b"\0" * 4))[0]

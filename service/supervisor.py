@@ -45,8 +45,9 @@ class WorkerSupervisor:
         # Each worker gets SIGTERM if this process dies, even by SIGKILL (no orphans under PID 1).
         # Spawned only from the main thread (start) and the watcher thread, both as long-lived as
         # the process, since the kernel sends the signal when the spawning thread ends.
-        self.processes[slot] = subprocess.Popen(wrap(self.command), env=self.env)
-        log.info("worker %d started (pid %d)", slot, self.processes[slot].pid)
+        process = subprocess.Popen(wrap(self.command), env=self.env)
+        self.processes[slot] = process
+        log.info("worker %d started (pid %d)", slot, process.pid)
 
     def _watch(self) -> None:
         backoff = [0.5] * self.count

@@ -54,6 +54,7 @@ async def upload(request: web.Request) -> web.Response:
     total = spool.total
     chunk_count = await enqueue_job(request.app, job_id, total)
     splitter = spool.splitter
+    assert splitter is not None, "the form had its file"
     return web.json_response(
         {"job_id": str(job_id), "status": "processing", "total_molecules": total,
          "message": queued_message(total, chunk_count),
@@ -72,6 +73,7 @@ async def _store(app: web.Application, job_id: uuid.UUID, form: UploadForm, spoo
                  owner: str | None) -> None:
     """The job, its records, chunks and first event, in one transaction on a pooled connection."""
     splitter = spool.splitter
+    assert splitter is not None, "the form had its file"
     options = {name: value for name, value in form.values.items()
                if name != "priority" and name not in NOTIFY_FIELDS}
     options["format_reason"] = splitter.format_reason
@@ -81,6 +83,7 @@ async def _store(app: web.Application, job_id: uuid.UUID, form: UploadForm, spoo
     async def copy_spool(conn) -> StoredInputs:
         async with conn.cursor().copy(q.copy_job_inputs()) as copy:
             await spool.copy_into(copy)
+        assert splitter.format is not None, "the whole file is split by now"
         return StoredInputs(splitter.format, splitter.compressed, splitter.bytes_in, spool.total)
 
     targets = tuple(targets_for_upload(app[SETTINGS], form.values))

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -94,7 +95,7 @@ class FormLimits:
 
 @dataclass(frozen=True)
 class UploadForm:
-    values: dict[str, object]  # every field of FIELDS, defaults filled in
+    values: dict[str, Any]  # every field of FIELDS, defaults filled in
     filename: str
 
 
@@ -165,7 +166,7 @@ async def _read_field(part: BodyPartReader, limit: int) -> str:
 
 def _take_field(name: str | None, text: str, values: dict, file_started: bool) -> None:
     field = FIELDS.get(name or "")
-    if field is None:
+    if field is None or name is None:
         return  # an unknown field is ignored, as ChemAudit 2.0 does
     if name in values:
         raise BadInput(f"The form has {name} twice; send each field once.", code="duplicate_field")

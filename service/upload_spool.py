@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from typing import Any
 from uuid import UUID
 
 from chemaudit.db.copy_rows import job_input_rows
@@ -29,7 +30,7 @@ class UploadSpool:
     def __init__(self, job_id: UUID, directory: str = ""):
         self._job_key = str(job_id)
         self._directory = directory or None
-        self._file = None
+        self._file: Any = None  # the spool file, open from start() to close()
         self.splitter: UploadSplitter | None = None
         self.total = 0  # records spooled
 
@@ -47,10 +48,12 @@ class UploadSpool:
 
     def feed(self, piece: bytes) -> None:
         """Split the next piece of the file and spool its records (call it in a worker thread)."""
+        assert self.splitter is not None, "start() comes first"
         self._write(self.splitter.feed(piece))
 
     def finish(self) -> None:
         """Spool the file's last record; BadInput if the file held none (worker thread)."""
+        assert self.splitter is not None, "start() comes first"
         self._write(self.splitter.finish())
 
     def _write(self, records: list[Record]) -> None:

@@ -90,6 +90,8 @@ def declare_actors(broker: Broker, resources: WorkerResources) -> dict[str, dram
 
         The worker runs the chunk the fair-share rule picks, which may belong to another job.
         """
+        if resources.runner is None:
+            raise RuntimeError("worker resources are not open")  # after_process_boot opens them
         outcome = resources.runner.run_next()
         if outcome.chunk_no is None:
             log.debug("token from %s/%s: nothing claimable", job_id, chunk_no)
@@ -99,6 +101,6 @@ def declare_actors(broker: Broker, resources: WorkerResources) -> dict[str, dram
 
     return {
         AUDIT_CHUNK: dramatiq.actor(
-            audit_chunk, actor_name=AUDIT_CHUNK, queue_name=QUEUE, broker=broker, retry_when=retry_when,
-            min_backoff=500, max_backoff=5_000, time_limit=30 * 60 * 1000),
+            actor_name=AUDIT_CHUNK, queue_name=QUEUE, broker=broker, retry_when=retry_when,
+            min_backoff=500, max_backoff=5_000, time_limit=30 * 60 * 1000)(audit_chunk),
     }

@@ -57,9 +57,11 @@ class AnalyticsResources(Middleware):
 def declare_analytics_actors(broker: Broker, resources: AnalyticsResources) -> dict[str, dramatiq.Actor]:
     def run_analytics(run_id: int) -> None:
         """A token: runs the oldest claimable analytics run (usually the one it was sent for)."""
+        if resources.runner is None:
+            raise RuntimeError("analytics worker resources are not open")  # after_process_boot opens them
         ran = resources.runner.run_next()
         log.debug("analytics token for run %s: ran %s", run_id, ran)
 
     return {RUN_ANALYTICS: dramatiq.actor(
-        run_analytics, actor_name=RUN_ANALYTICS, queue_name=ANALYTICS_QUEUE, broker=broker,
-        retry_when=retry_when, min_backoff=500, max_backoff=5_000, time_limit=6 * 3600 * 1000)}
+        actor_name=RUN_ANALYTICS, queue_name=ANALYTICS_QUEUE, broker=broker,
+        retry_when=retry_when, min_backoff=500, max_backoff=5_000, time_limit=6 * 3600 * 1000)(run_analytics)}

@@ -53,7 +53,9 @@ class RunContext:
         with self.pool.connection() as conn:
             for table in aq.RESULT_TABLES:
                 conn.execute(*_q(aq.clear_results(self.run_id, table)))
-            self.total = conn.execute(*_q(aq.success_count(self.job_id))).fetchone()[0]
+            row = conn.execute(*_q(aq.success_count(self.job_id))).fetchone()
+            assert row is not None, "a count returns one row"
+            self.total = row[0]
         self.progress(0.0, force=True)
         return self.total
 

@@ -27,12 +27,14 @@ log = logging.getLogger("chemaudit.analytics.sweeper")
 def sweep_analytics(pool: ConnectionPool, broker: Broker, settings: Settings) -> int:
     """One sweep; returns how many tokens were sent."""
     with pool.connection() as conn, conn.transaction():
-        if not conn.execute(*_q(aq.try_sweep_lock())).fetchone()[0]:
+        locked = conn.execute(*_q(aq.try_sweep_lock())).fetchone()
+        if locked is None or not locked[0]:
             return 0
         for (run_id,) in conn.execute(*_q(aq.fail_exhausted(settings.analytics_max_attempts))).fetchall():
             log.warning("analytics run %s failed: its worker was lost on every attempt", run_id)
         stale = [row[0] for row in conn.execute(*_q(aq.claimable_stale(settings.stale_chunk_seconds)))]
-        queued = conn.execute(*_q(sq.queued_tokens(ANALYTICS_QUEUE))).fetchone()[0] if is_postgres(broker) else 0
+        queued_row = conn.execute(*_q(sq.queued_tokens(ANALYTICS_QUEUE))).fetchone() if is_postgres(broker) else None
+        queued = queued_row[0] if queued_row is not None else 0
     messages = [analytics_message(run_id) for run_id in stale[:max(0, len(stale) - queued)]]
     enqueue_messages(broker, messages)
     if messages:
@@ -41,6 +43,7 @@ def sweep_analytics(pool: ConnectionPool, broker: Broker, settings: Settings) ->
 
 
 class AnalyticsSweeper(Sweeper):
+    pool: ConnectionPool  # never the Database a job sweeper may be given
     """The audit sweeper's thread and schedule, sweeping the analytics runs instead."""
 
     def __init__(self, pool: ConnectionPool, broker: Broker, settings: Settings):

@@ -66,7 +66,7 @@ def run_clustering(ctx: RunContext) -> dict:
                                     for cid, members in enumerate(clusters) for k, pos in enumerate(members)))
     sizes = [len(members) for members in clusters]
     listed = sorted(range(len(clusters)), key=lambda cid: (-sizes[cid], cid))[:CLUSTERS_LISTED]
-    infos = []
+    infos: list[dict] = []
     for cid in listed:
         members = [int(indices[pos]) for pos in clusters[cid]]
         infos.append({"cluster_id": cid, "size": len(members), "representative_index": members[0],
@@ -84,6 +84,8 @@ def run_similarity(ctx: RunContext) -> dict:
     exclude = None
     if query_smiles is not None:
         packed, _ = packed_fingerprint(query_smiles)
+        if packed is None:  # the request was checked; this is the worker's own word for it
+            raise AnalysisRefused("query_smiles could not be read as a molecule.")
         query = np.frombuffer(packed, dtype=np.uint8)
     else:
         found = np.searchsorted(indices, query_index)

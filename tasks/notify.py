@@ -21,6 +21,7 @@ import json
 import logging
 import signal
 import threading
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -89,7 +90,9 @@ class NotificationSender(threading.Thread):
                 facts = _fetch(cur, oq.payload_facts(row["job_id"]))
                 if facts is None:
                     return True  # the job was purged meanwhile, its deliveries with it
-                row["body"] = _fetch(cur, oq.keep_body(row["id"], encode(build_payload(self.settings, facts))))["body"]
+                kept = _fetch(cur, oq.keep_body(row["id"], encode(build_payload(self.settings, facts))))
+                assert kept is not None, "the claimed delivery is locked by this transaction"
+                row["body"] = kept["body"]
         outcome = self.deliver(row)
         status, error, retry_in = next_step(outcome, row["attempts"], self.settings.notify_max_attempts,
                                             self.settings.notify_retry_base, self.settings.notify_retry_max)
@@ -114,7 +117,7 @@ class NotificationSender(threading.Thread):
         return notify_email.send(self.settings, message)
 
 
-def _fetch(cur: psycopg.Cursor, query: Query) -> dict | None:
+def _fetch(cur: psycopg.Cursor[Any], query: Query) -> dict | None:
     return run(cur, query, Read.ONE)
 
 

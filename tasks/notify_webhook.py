@@ -44,7 +44,7 @@ class _PinnedHTTPS(_PinnedHTTP):
 
 def resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))  # the address of (address, port, ...)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float,

@@ -21,6 +21,8 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.result_rows import error_row, to_row
@@ -87,17 +89,19 @@ class IsolatedAuditor:
 
     def __init__(self, context=_children):
         self.context = context
-        self.process = None
-        self.conn = None
+        self.process: BaseProcess | None = None
+        self.conn: Connection | None = None
 
     def audit(self, job_id: str, record: dict, options: AuditOptions, drill: FaultDrill,
               budget: float) -> dict:
         if self.process is None or not self.process.is_alive():
             self._start()
+        conn = self.conn
+        assert conn is not None, "_start opened the pipe"
         try:
-            self.conn.send((job_id, record, options, drill))
-            if self.conn.poll(budget):
-                return self.conn.recv()
+            conn.send((job_id, record, options, drill))
+            if conn.poll(budget):
+                return conn.recv()
         except (EOFError, BrokenPipeError, ConnectionResetError):
             self.close()  # the helper died on this record
             return _failed(job_id, record, CRASHED)

@@ -76,6 +76,12 @@ class Pending:
     twin: dict | None = None  # reused from a record audited earlier in this batch: that record's row
     canonical: str | None = None
 
+    @property
+    def own_row(self) -> dict:
+        """The row of a result audited here (only those are stored under their key)."""
+        assert self.row is not None, "a reused result has no row of its own"
+        return self.row
+
 
 class ChunkCache:
     """What one chunk knows of the cache: stored documents found, results audited since the last commit."""
@@ -158,17 +164,18 @@ class ChunkCache:
                 doc_id = inserted.get(key) if fresh.get(key) is pending else None
                 row_smiles = row["smiles"]
             if doc_id is None:
+                assert row is not None, "a reused result has a document or a twin audited in this batch"
                 doc_id = self._private(db, row)
             rows.append({"job_id": self.job_id, "idx": record["idx"], "name": record["name"],
                          "smiles": row_smiles, "doc_id": doc_id})
-        self._open = {key: (doc_id, fresh[key].row["canonical_smiles"])
+        self._open = {key: (doc_id, fresh[key].own_row["canonical_smiles"])
                       for key, doc_id in {**found, **inserted}.items()}
         return rows_to_json(rows), reused
 
     def _store_keyed(self, db: Session | SyncTarget, fresh: dict[bytes, Pending]) -> tuple[dict, dict]:
         """Insert documents under their keys: (inserted, found) ids by key. A key already stored
         (maybe by a racing chunk) is found in a statement of its own (see cq.insert_docs)."""
-        docs = [{"cache_key": "\\x" + key.hex(), **{c: p.row[c] for c in DOC_COLUMNS}, "detail": p.row["detail"]}
+        docs = [{"cache_key": "\\x" + key.hex(), **{c: p.own_row[c] for c in DOC_COLUMNS}, "detail": p.own_row["detail"]}
                 for key, p in sorted(fresh.items())]
         inserted = {bytes(r["cache_key"]): r["id"] for r in run(db, cq.insert_docs(rows_to_json(docs), self.version))}
         taken = sorted(set(fresh) - set(inserted))

@@ -23,7 +23,7 @@ def decompose(core_smarts: str, items: list[tuple[int, str]]) -> tuple[list[tupl
             if mol is not None and mol.HasSubstructMatch(core):
                 mols.append(mol)
                 indices.append(idx)
-        out = []
+        out: list[tuple[int, dict]] = []
         for start in range(0, len(mols), DECOMPOSE_BATCH):
             batch = mols[start:start + DECOMPOSE_BATCH]
             rows, unmatched = rdRGroupDecomposition.RGroupDecompose([core], batch, asSmiles=True)

@@ -47,7 +47,7 @@ class _Catalog:
 
 
 def catalogs_for(options) -> tuple[str, ...]:
-    names = ALWAYS
+    names: tuple[str, ...] = ALWAYS
     if options.include_extended_safety:
         names += EXTENDED
     if options.include_chembl_alerts:

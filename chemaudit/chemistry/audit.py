@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdMolDescriptors
@@ -12,7 +13,7 @@ from chemaudit.chemistry.checks import INPUT_CHECKS, MOLECULE_CHECKS
 from chemaudit.chemistry.checks.base import Check, Outcome, overall_score
 from chemaudit.chemistry.context import MolContext
 from chemaudit.chemistry.options import AuditOptions
-from chemaudit.chemistry.parsing import KINDS, Parsed, parse
+from chemaudit.chemistry.parsing import KINDS, Failure, Parsed, parse
 from chemaudit.chemistry.rdlog import TOOLKIT_LOCK, truncate
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,11 @@ def audit(text: str, kind: str = "auto", options: AuditOptions = _DEFAULT) -> di
 def _audit(text: str, kind: str, options: AuditOptions) -> dict:
     parsed = parse(text, kind, options)
     if parsed.failure is not None:
-        return _unreadable(parsed, options)
+        return _unreadable(parsed, parsed.failure, options)
     ctx = MolContext(parsed, options)
     results = [_run(check, ctx) for check in INPUT_CHECKS + MOLECULE_CHECKS if options.wants(check.name)]
     info = ctx.inchi
-    validation = {
+    validation: dict[str, Any] = {
         "overall_score": overall_score(results),
         "canonical_smiles": ctx.canonical_smiles,
         "inchi": info.inchi or None,
@@ -75,10 +76,10 @@ def _run(check: Check, ctx: MolContext) -> dict:
     return check.result(outcome)
 
 
-def _unreadable(parsed: Parsed, options: AuditOptions) -> dict:
+def _unreadable(parsed: Parsed, failure: Failure, options: AuditOptions) -> dict:
     """Error result: the input checks that were reached (failures always shown), score 0."""
     ctx = MolContext(parsed, options)
-    reached = INPUT_CHECKS[: _REACHED[parsed.failure.check]]
+    reached = INPUT_CHECKS[: _REACHED[failure.check]]
     results = []
     for check in reached:
         result = check.result(check.check(ctx))
@@ -92,7 +93,7 @@ def _unreadable(parsed: Parsed, options: AuditOptions) -> dict:
                     molecular_formula=rdMolDescriptors.CalcMolFormula(raw))
     if parsed.messages:
         info["toolkit_messages"] = parsed.messages
-    return _error_result(parsed.failure.error, info, results)
+    return _error_result(failure.error, info, results)
 
 
 def _error_result(error: str, info: dict, results: list[dict]) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 from rdkit import Chem
@@ -30,7 +31,9 @@ class MolContext:
     def __init__(self, parsed: Parsed, options):
         self.parsed = parsed
         self.kind = parsed.kind
-        self.mol: Chem.Mol = parsed.mol
+        # None for an unreadable input; only the input checks see that context, and they read
+        # `parsed`, so `mol` is typed as every molecule check sees it.
+        self.mol = cast(Chem.Mol, parsed.mol)
         self.options = options
 
     @cached_property

@@ -40,6 +40,8 @@ class Profile:
 @functools.cache
 def _sascorer():
     spec = importlib.util.spec_from_file_location("chemaudit_sascorer", _SASCORER)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"RDKit's sascorer is not at {_SASCORER}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.readFragmentScores()

@@ -60,7 +60,8 @@ def salt_name(frag: Chem.Mol) -> str | None:
 def classify(frags: tuple[Chem.Mol, ...], smiles: tuple[str, ...]) -> list[dict]:
     """One entry per fragment, largest first: the parent ('drug'), 'salt', 'solvent' or 'unknown'."""
     order = sorted(range(len(frags)), key=lambda i: -frags[i].GetNumHeavyAtoms())
-    out, organic_ions = [], []
+    out: list[dict] = []
+    organic_ions: list[dict] = []
     for i in order:
         frag, smi = frags[i], smiles[i]
         has_carbon = any(atom.GetAtomicNum() == 6 for atom in frag.GetAtoms())

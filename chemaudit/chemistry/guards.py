@@ -96,7 +96,9 @@ def estimate_inchi(text: str) -> SizeEstimate:
         return SizeEstimate()
     heavy = fragments = 0
     for component in parts[1].split("."):
-        multiplier, formula = _INCHI_COMPONENT.match(component).groups()
+        match = _INCHI_COMPONENT.match(component)
+        assert match is not None, "the pattern matches every string"
+        multiplier, formula = match.groups()
         count = int(multiplier) if multiplier else 1
         fragments += count
         for element, number in _FORMULA_ELEMENT.findall(formula):

@@ -10,12 +10,16 @@ through `get_parent_mol` unchanged. Tautomer canonicalisation is not applied (it
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 from chembl_structure_pipeline import checker, standardizer
 from chembl_structure_pipeline.exclude_flag import exclude_flag
 from rdkit import Chem
 
 from chemaudit.chemistry.rdlog import truncate
+
+if TYPE_CHECKING:
+    from chemaudit.chemistry.context import MolContext
 
 _TOOLKIT_ERRORS = (Chem.rdchem.MolSanitizeException, ValueError, RuntimeError)
 
@@ -33,10 +37,11 @@ def _step(name: str, description: str, changes: str, applied: bool = True) -> di
     return {"step_name": name, "applied": applied, "description": description, "changes": changes}
 
 
-def standardize(ctx) -> dict:
-    out = {"standardized_smiles": None, "success": False, "error": None, "steps_applied": [],
-           "checker_issues": [], "excluded_fragments": [], "changed": False, "exclude_flag": False}
-    steps = out["steps_applied"]
+def standardize(ctx: MolContext) -> dict:
+    steps: list[dict] = []
+    out: dict[str, Any] = {"standardized_smiles": None, "success": False, "error": None, "steps_applied": steps,
+                           "checker_issues": [], "excluded_fragments": [], "changed": False,
+                           "exclude_flag": False}
     try:
         molblock = ctx.parsed.text if ctx.kind == "mol" else Chem.MolToMolBlock(ctx.mol)
         issues = checker.check_molblock(molblock)

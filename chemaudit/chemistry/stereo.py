@@ -135,11 +135,15 @@ def conflicts(raw: Chem.Mol, mol: Chem.Mol) -> dict:
         if target is not None and mol.GetAtomWithIdx(target).GetChiralTag() == Chem.ChiralType.CHI_UNSPECIFIED:
             dropped_atoms.append(target)
     for idx in directed:
+        if not mapping:
+            break
         bond = raw.GetBondWithIdx(idx)
-        ends = [mapping.get(bond.GetBeginAtomIdx()), mapping.get(bond.GetEndAtomIdx())] if mapping else []
-        target = mol.GetBondBetweenAtoms(*ends) if ends and None not in ends else None
+        begin, end = mapping.get(bond.GetBeginAtomIdx()), mapping.get(bond.GetEndAtomIdx())
+        if begin is None or end is None:
+            continue
+        target = mol.GetBondBetweenAtoms(begin, end)
         if target is not None and target.GetStereo() in _NO_STEREO:
-            dropped_bonds.append(sorted(ends))
+            dropped_bonds.append(sorted((begin, end)))
     if mapping is None:  # fall back to totals when indices cannot be matched
         kept_atoms = sum(a.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for a in mol.GetAtoms())
         kept_bonds = sum(b.GetStereo() not in _NO_STEREO for b in mol.GetBonds())

@@ -32,8 +32,9 @@ class TautomerInfo:
 @functools.cache
 def _enumerator() -> rdMolStandardize.TautomerEnumerator:
     params = rdMolStandardize.CleanupParameters()
-    params.maxTautomers = MAX_TAUTOMERS
-    params.maxTransforms = MAX_TRANSFORMS
+    # RDKit's stub gives these int properties the type of their class.
+    params.maxTautomers = MAX_TAUTOMERS  # type: ignore[assignment]
+    params.maxTransforms = MAX_TRANSFORMS  # type: ignore[assignment]
     return rdMolStandardize.TautomerEnumerator(params)
 
 

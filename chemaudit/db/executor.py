@@ -41,8 +41,8 @@ class Database(Protocol):
     def transaction(self) -> AbstractContextManager[Session]: ...
 
 
-SyncTarget = psycopg.Connection | psycopg.Cursor
-AsyncTarget = psycopg.AsyncConnection | psycopg.AsyncCursor
+SyncTarget = psycopg.Connection[Any] | psycopg.Cursor[Any]
+AsyncTarget = psycopg.AsyncConnection[Any] | psycopg.AsyncCursor[Any]
 
 
 def _read(cursor: psycopg.Cursor | psycopg.AsyncCursor, read: Read) -> Any:
@@ -55,7 +55,7 @@ def _read(cursor: psycopg.Cursor | psycopg.AsyncCursor, read: Read) -> Any:
     return None
 
 
-def execute(on: SyncTarget, query: Query) -> psycopg.Cursor:
+def execute(on: SyncTarget, query: Query) -> psycopg.Cursor[Any]:
     """Execute on a cursor (its own row factory) or a connection (a new cursor of dict rows)."""
     cursor = on.cursor(row_factory=dict_row) if isinstance(on, psycopg.Connection) else on
     return cursor.execute(query.sql, query.params)
@@ -68,7 +68,7 @@ def run(on: SyncTarget | Session, query: Query, read: Read | None = None) -> Any
     return _read(execute(on, query), read or query.read)
 
 
-async def aexecute(on: AsyncTarget, query: Query) -> psycopg.AsyncCursor:
+async def aexecute(on: AsyncTarget, query: Query) -> psycopg.AsyncCursor[Any]:
     """The async `execute`."""
     cursor = on.cursor(row_factory=dict_row) if isinstance(on, psycopg.AsyncConnection) else on
     return await cursor.execute(query.sql, query.params)
@@ -86,7 +86,7 @@ async def arun(on: AsyncTarget, query: Query, read: Read | None = None) -> Any:
 class CursorSession:
     """A `Session` over a psycopg cursor."""
 
-    def __init__(self, cursor: psycopg.Cursor):
+    def __init__(self, cursor: psycopg.Cursor[Any]):
         self.cursor = cursor
 
     def run(self, query: Query, read: Read | None = None) -> Any:

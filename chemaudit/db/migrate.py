@@ -47,7 +47,7 @@ def _scripts() -> ScriptDirectory:
 
 def head_revision() -> str:
     """The newest revision of the migrations shipped with this code (read from the scripts now)."""
-    return _scripts().get_current_head()
+    return _scripts().get_current_head() or ""  # never empty: the migrations ship with a head
 
 
 def known_revisions() -> set[str]:

@@ -7,6 +7,8 @@ request has the owner NULL, so everyone shares them, as in ChemAudit). Deleting 
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg.types.json import Jsonb
 
 from chemaudit.db.queries import Query
@@ -44,7 +46,7 @@ def update_profile(profile_id: int, owner: str | None, changes: dict) -> Query:
     unknown = set(changes) - set(allowed)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
-    params = {"id": profile_id, "owner": owner}
+    params: dict[str, Any] = {"id": profile_id, "owner": owner}
     sets = []
     for name in allowed:
         if name in changes:

@@ -71,7 +71,7 @@ def append_event(job_id: UUID, eta_seconds: int) -> Query:
 
 
 @reads(Read.ONE)
-def progress_snapshot(job_id: UUID, owner: str | None = None, check_owner: bool = False) -> Query:
+def progress_snapshot(job_id: UUID | str, owner: str | None = None, check_owner: bool = False) -> Query:
     """The latest progress message of a job, with its timestamps; no row if unknown."""
     return Query(
         "SELECT chemaudit_progress_json(e) AS message, j.created_at, j.started_at,"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from chemaudit.db.queries import Query, Read, reads
@@ -85,7 +86,7 @@ class ResultOrder:
 
 # Pages -----------------------------------------------------------------------------------------
 
-def job_header(job_id: UUID, owner: str | None = None, check_owner: bool = False) -> Query:
+def job_header(job_id: UUID | str, owner: str | None = None, check_owner: bool = False) -> Query:
     """What the results endpoints need of the job row; no row if unknown (or another's job)."""
     return Query(
         "SELECT id, status, filename, format, total, processed, statistics, created_at,"
@@ -294,7 +295,8 @@ def job_history(limit: int, status: str | None = None, since: datetime | None = 
                 until: datetime | None = None, before: tuple[datetime, UUID] | None = None,
                 owner: str | None = None, check_owner: bool = False) -> Query:
     """Jobs newest first; `before` is the (created_at, id) of the last job of the previous page."""
-    clauses, params = ["TRUE"], {"limit": limit}
+    clauses = ["TRUE"]
+    params: dict[str, Any] = {"limit": limit}
     if check_owner:
         clauses.append("j.owner IS NOT DISTINCT FROM %(owner)s")
         params["owner"] = owner

@@ -21,7 +21,7 @@ FORMATS = FORMAT_NAMES
 ROW_SHAPES = {name: get_format(name).rows for name in FORMAT_NAMES}
 
 
-def encoder_class(fmt: str) -> type:
+def encoder_class(fmt: str) -> Any:  # the class named in formats.FORMATS: its own `from_context`
     """The encoder class of a format, imported on first use (formats.FORMATS names it)."""
     module, _, name = get_format(fmt).encoder.partition(":")
     return getattr(importlib.import_module(module), name)

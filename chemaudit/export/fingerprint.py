@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.lib import format as npy_format
@@ -60,8 +61,8 @@ class FingerprintEncoder(StreamEncoder):
         self.row_count = row_count
         self._stream = ZipStream(large)
         self._csv = CsvEncoder()
-        self._inner = None  # the NPZ's own zip, inside its entry of the outer one
-        self._target = None  # where the current pass writes: the outer entry, or the NPZ's array
+        self._inner: Any = None  # the NPZ's own zip, inside its entry of the outer one
+        self._target: Any = None  # where the current pass writes: the outer entry, or the NPZ's array
         self._written = 0
 
     @classmethod

@@ -52,7 +52,7 @@ class PdfEncoder(StreamEncoder):
                 if len(self._errors) < MAX_ERRORS:
                     self._errors.append(kept)
                 continue
-            score = row.get("score") if row.get("score") is not None else 101
+            score = row["score"] if row.get("score") is not None else 101
             item = (-score, -row["idx"], kept)
             if len(self._worst) < MAX_MOLECULES:
                 heapq.heappush(self._worst, item)

@@ -10,6 +10,7 @@ empty. Five passes over the rows, one per file or sheet, so nothing but one batc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chemaudit.export.base import ExportContext, Pass, Row, StreamEncoder, cell_value
 from chemaudit.export.delimited import CsvEncoder
@@ -37,8 +38,8 @@ class PropertyMatrixEncoder(StreamEncoder):
         self._stream = ZipStream(large)
         self._csv = CsvEncoder()
         self._book: Workbook | None = None
-        self._inner = None
-        self._columns = ALL
+        self._inner: Any = None  # the workbook's zip, once open
+        self._columns: tuple[tuple[str, str], ...] = ALL
 
     @classmethod
     def from_context(cls, ctx: ExportContext):

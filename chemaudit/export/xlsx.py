@@ -20,6 +20,7 @@ import math
 import re
 import zipfile
 from collections.abc import Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from chemaudit.export import xlsx_parts
@@ -66,8 +67,8 @@ class Workbook:
         self.zip, self.large, self.rows_per_sheet = target, large, rows_per_sheet
         self.names: list[str] = []
         self.row_no = 0  # rows written to the current sheet, header included
-        self._sheet = None
-        self._family: tuple[str, Sequence[str], str, str] | None = None
+        self._sheet: Any = None  # the open IO[bytes] entry between _open and _close
+        self._family: Any = None  # (title, headers, columns, tail) of the current sheet, from start_sheet
 
     def start_sheet(self, title: str, headers: Sequence[str], columns: str = "", tail: str = "") -> None:
         """A new sheet; `columns`: its <cols> element, `tail`: what follows its rows (first part only)."""

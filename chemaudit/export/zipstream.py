@@ -27,6 +27,9 @@ class Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:  # a zip writer's file protocol; nothing to release
+        pass
+
     def drain(self) -> bytes:
         out = b"".join(self._parts)
         self._parts.clear()
@@ -38,7 +41,7 @@ def is_large(row_count: int | None) -> bool:
     return row_count is None or row_count > ZIP64_ROWS
 
 
-def open_zip(target: IO[bytes]) -> zipfile.ZipFile:
+def open_zip(target: IO[bytes] | Sink) -> zipfile.ZipFile:
     """A zip writer on a file that cannot seek (a Sink, or an entry of another zip)."""
     return zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
 

@@ -33,6 +33,7 @@ class Gunzip:
                     return
             yield from self._inflate(data)
             inflater = self._inflater
+            assert inflater is not None, "_next_member opened it"
             if inflater.eof:
                 self.members += 1
                 data = inflater.unused_data
@@ -52,6 +53,7 @@ class Gunzip:
 
     def _inflate(self, data: bytes) -> Iterator[bytes]:
         inflater = self._inflater
+        assert inflater is not None, "called with a member open"
         try:
             while True:
                 out = inflater.decompress(data, PIECE_BYTES)

@@ -75,6 +75,7 @@ class DelimitedParser:
         return []
 
     def _continue_row(self, line: bytes, texts: list[bytes], linenos: list[int]) -> None:
+        assert self._open is not None, "called inside an open quoted field"
         self._open.append(line)
         self._open_size += len(line) + 1
         if self._open_size > self._max:

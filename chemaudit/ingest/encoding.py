@@ -54,6 +54,7 @@ class BomStage:
         return head
 
     def _transcode(self, data: bytes, *, final: bool) -> bytes:
+        assert self._utf16 is not None, "only a UTF-16 upload is transcoded"
         try:
             return self._utf16.decode(data, final).encode("utf-8")
         except UnicodeDecodeError as exc:

@@ -41,7 +41,7 @@ def decide_format(named: str | None, window: bytes, *, complete: bool, smiles_co
         return FormatChoice("sdf", "", molblock)
     content = [line for line in lines if line.strip() and not line.lstrip().startswith(b"#")]
     if not content:
-        return FormatChoice(named or "smiles", {"csv": ",", "tsv": "\t"}.get(named, ""),
+        return FormatChoice(named or "smiles", {"csv": ",", "tsv": "\t"}.get(named or "", ""),
                             "The file has no content lines to judge by.")
     first = content[0]
     header = _header_delimiter(first, smiles_column, allow_tab=named != "smiles")

@@ -95,6 +95,7 @@ class UploadSplitter:
         if self._parser is None:
             self._choose_format(complete=True)
         self._emit(self._lines.finish())
+        assert self._parser is not None, "_choose_format made it"
         self._out.extend(self._parser.finish())
         if self._numbering.count == 0:
             raise BadInput(self._empty_detail())
@@ -159,6 +160,7 @@ class UploadSplitter:
     def _emit(self, lines: list[bytes]) -> None:
         if lines:
             first = self._lines.lineno - len(lines) + 1
+            assert self._parser is not None, "lines are emitted once the format is chosen"
             self._out.extend(self._parser.feed_lines(lines, first))
 
     def _take(self) -> list[Record]:
@@ -170,6 +172,7 @@ class UploadSplitter:
             if self.compressed:
                 return "The gzip file decompresses to nothing: there are no molecules in it."
             return "The uploaded file is empty."
+        assert self._parser is not None and self.format is not None, "bytes out: the format is chosen"
         if self._parser.empty_detail:
             return self._parser.empty_detail
         return f"The file holds no molecules: no {FORMATS[self.format].label} records were found in it."

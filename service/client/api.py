@@ -7,7 +7,7 @@ own {"error", "detail"}, or why the server could not be reached.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
 
 import aiohttp
@@ -78,15 +78,23 @@ class ApiClient:
     def __init__(self, base_url: str, api_key: str | None = None):
         self.base = base_url.rstrip("/")
         self.headers = {"X-API-Key": api_key} if api_key else {}
-        self.session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> ApiClient:
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=300)
-        self.session = aiohttp.ClientSession(timeout=timeout, headers=self.headers)
+        self._session = aiohttp.ClientSession(timeout=timeout, headers=self.headers)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        await self.session.close()
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session, open inside `async with ApiClient(...)`."""
+        if self._session is None:
+            raise RuntimeError("ApiClient used outside its `async with` block")
+        return self._session
 
     def ws_url(self, job_id: str) -> str:
         scheme, rest = self.base.split("://", 1)
@@ -156,7 +164,7 @@ class ApiClient:
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
             raise _unreachable(self.base, exc) from None
 
-    async def socket_messages(self, job_id: str, after_seq: int = 0) -> AsyncIterator[dict]:
+    async def socket_messages(self, job_id: str, after_seq: int = 0) -> AsyncGenerator[dict, None]:
         """The job's progress messages from its WebSocket, until the server closes it.
 
         SocketRefused: the handshake got an HTTP answer other than a socket (polling may work);

@@ -67,9 +67,11 @@ def filter_params(args) -> dict[str, str]:
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if start is None or end is None:
+        return None
     try:
         return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
-    except (TypeError, ValueError):  # missing or not ISO 8601: the summary just leaves the time out
+    except (TypeError, ValueError):  # not ISO 8601: the summary just leaves the time out
         return None
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
 from service.client.api import SocketLost, SocketRefused, Unreachable
 
 TERMINAL = frozenset({"complete", "failed", "cancelled"})
 
-OpenSocket = Callable[[int], AsyncIterator[dict]]
+OpenSocket = Callable[[int], AsyncGenerator[dict, None]]  # closed with aclose() when left early
 FetchStatus = Callable[[], Awaitable[dict]]
 
 
@@ -83,7 +83,7 @@ class Follower:
                         contact = self.clock()
                         self.backoff.reset()
                         if self.deliver(message):
-                            return self.last
+                            return message
             except SocketRefused as exc:
                 self.on_note(f"WebSocket not available ({exc}); polling the job status every "
                              f"{self.poll_interval:g} s instead.")

@@ -77,6 +77,7 @@ def _init_worker(options: AuditOptions, shape: str) -> None:
 
 
 def _audit_one(record: RecordTuple) -> dict:
+    assert _options is not None, "the pool's initializer sets it"
     return export_row(*record, _options, _shape)
 
 
@@ -87,13 +88,14 @@ class LocalAudit:
                  smiles_column: str | None = None, name_column: str | None = None, flags: dict | None = None):
         self.path, self.output, self.fmt, self.jobs = path, output, fmt, max(1, jobs)
         self.settings = settings
-        self.columns = {"smiles_column": smiles_column or "SMILES", "name_column": name_column or None}
+        self.smiles_column, self.name_column = smiles_column or "SMILES", name_column or None
         self.options = AuditOptions.from_settings(settings, **(flags or {}))
         self.shape = ROW_SHAPES[fmt]
         self.counts = {"success": 0, "error": 0}
 
     def splitter(self) -> UploadSplitter:
-        return UploadSplitter(self.path.name, limits=IngestLimits.from_settings(self.settings), **self.columns)
+        return UploadSplitter(self.path.name, limits=IngestLimits.from_settings(self.settings),
+                              smiles_column=self.smiles_column, name_column=self.name_column)
 
     def count(self) -> int:
         """A first, chemistry-free pass: the total for the progress bar, and bad files refused early."""

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
 
 CRITICAL = "critical"
 ERROR = "error"
@@ -28,7 +32,7 @@ class Check:
     severity = INFO
     explanation = ""
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         raise NotImplementedError
 
     def result(self, outcome: Outcome) -> dict:

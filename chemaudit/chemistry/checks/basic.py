@@ -5,19 +5,25 @@ The first five read `ctx.parsed` only, so they also report on inputs that never 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chemaudit.chemistry import guards
 from chemaudit.chemistry.checks.base import CRITICAL, ERROR, WARNING, Check, Outcome, plural
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
+    from chemaudit.chemistry.parsing import Failure
 
 _VALENCE_TYPES = ("AtomValenceException",)
 _AROMATIC_TYPES = ("AtomKekulizeException", "KekulizeException")
 
 
-def _failure(ctx, check_name: str):
+def _failure(ctx: MolContext, check_name: str) -> Failure | None:
     failure = ctx.parsed.failure
     return failure if failure is not None and failure.check == check_name else None
 
 
-def _problems(ctx, types: tuple[str, ...]) -> list[dict]:
+def _problems(ctx: MolContext, types: tuple[str, ...]) -> list[dict]:
     failure = ctx.parsed.failure
     return [p for p in failure.problems if p["type"] in types] if failure is not None else []
 
@@ -28,7 +34,7 @@ class InputTooLarge(Check):
     severity = CRITICAL
     explanation = "Input is within the size limits (characters, heavy atoms, fragments, rings)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         failure = _failure(ctx, self.name)
         if failure:
             return Outcome(False, f"Input too large to audit: {failure.message}", details=failure.details)
@@ -44,12 +50,13 @@ class Parsability(Check):
     severity = CRITICAL
     explanation = "Input can be read as exactly one molecule (not empty, not a reaction, SMARTS or InChI)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         failure = _failure(ctx, self.name)
         if failure:
             details = {"reason": failure.reason, "input_format": ctx.parsed.kind}
             return Outcome(False, f"Input could not be parsed: {failure.error}", details=details)
-        mol = ctx.mol if ctx.mol is not None else ctx.parsed.raw
+        mol = ctx.parsed.mol if ctx.parsed.mol is not None else ctx.parsed.raw
+        assert mol is not None, "an input past parsing has at least its raw graph"
         return Outcome(True, "Molecule successfully parsed",
                        details={"input_format": ctx.parsed.kind, "num_atoms": mol.GetNumAtoms(),
                                 "num_bonds": mol.GetNumBonds()})
@@ -61,7 +68,7 @@ class Sanitization(Check):
     severity = ERROR
     explanation = "Molecule passes RDKit sanitisation (valences, kekulisation, aromaticity)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         failure = _failure(ctx, self.name)
         if failure:
             problems = failure.problems
@@ -78,7 +85,7 @@ class Valence(Check):
     severity = CRITICAL
     explanation = "Every atom has a valence RDKit allows for its element and charge"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         problems = _problems(ctx, _VALENCE_TYPES)
         if problems:
             messages = [p["message"] for p in problems]
@@ -93,7 +100,7 @@ class Aromaticity(Check):
     severity = ERROR
     explanation = "Aromatic systems can be kekulised (a valid alternating single/double bond form exists)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         problems = _problems(ctx, _AROMATIC_TYPES)
         if problems:
             messages = [p["message"] for p in problems]
@@ -113,7 +120,7 @@ class Connectivity(Check):
     severity = WARNING
     explanation = "Molecule is one connected component (several fragments mean a salt or mixture)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         frags = ctx.fragments
         if len(frags) == 1:
             return Outcome(True, "Molecule is fully connected", details={"num_fragments": 1})

@@ -3,11 +3,17 @@ charges, explicit hydrogens."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rdkit import Chem
 from rdkit.Chem import rdMolDescriptors
 
 from chemaudit.chemistry.checks.base import INFO, WARNING, Check, Outcome, plural
 from chemaudit.chemistry.checks.composition import METALS
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
+
 
 # Main-group element -> periodic group; normal (octet) valence = 18 - group, shifted by the charge
 # (N+ is valence 4 like C, I+ valence 2 like Te).
@@ -44,8 +50,8 @@ class HypervalentAtoms(Check):
     severity = WARNING
     explanation = "No main-group atom exceeds its octet valence (ordinary S=O / P=O groups excepted)"
 
-    def check(self, ctx) -> Outcome:
-        found = []
+    def check(self, ctx: MolContext) -> Outcome:
+        found: list[dict[str, Any]] = []
         for atom in ctx.atoms:
             if atom.GetAtomicNum() in METALS:
                 continue
@@ -71,7 +77,7 @@ class PolymerDetection(Check):
     severity = INFO
     explanation = "Whether the record is a polymer: polymer SGroups (SRU, COP, ...), attachment atoms, MW > 1500"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         mol = ctx.mol
         types = [sg.GetProp("TYPE") for sg in Chem.GetMolSubstanceGroups(mol) if sg.HasProp("TYPE")]
         polymer_types = sorted({t for t in types if t.upper() in POLYMER_SGROUPS})
@@ -98,8 +104,9 @@ class RingStrain(Check):
     severity = WARNING
     explanation = "No strained 3- or 4-membered rings"
 
-    def check(self, ctx) -> Outcome:
-        rings = [{"ring_size": len(r), "atom_indices": list(r)} for r in ctx.atom_rings if len(r) in (3, 4)]
+    def check(self, ctx: MolContext) -> Outcome:
+        rings: list[dict[str, Any]] = [{"ring_size": len(r), "atom_indices": list(r)}
+                                       for r in ctx.atom_rings if len(r) in (3, 4)]
         details = {"strained_rings": rings, "total_strained_rings": len(rings)}
         if not rings:
             return Outcome(True, "No strained rings detected", details=details)
@@ -114,9 +121,9 @@ class MacrocycleDetection(Check):
     severity = INFO
     explanation = f"Whether the molecule has a ring of more than {MACROCYCLE_SIZE} atoms"
 
-    def check(self, ctx) -> Outcome:
-        rings = [{"ring_size": len(r), "atom_indices": list(r)} for r in ctx.atom_rings
-                 if len(r) > MACROCYCLE_SIZE]
+    def check(self, ctx: MolContext) -> Outcome:
+        rings: list[dict[str, Any]] = [{"ring_size": len(r), "atom_indices": list(r)}
+                                       for r in ctx.atom_rings if len(r) > MACROCYCLE_SIZE]
         details = {"macrocycles": rings, "total_macrocycles": len(rings)}
         if not rings:
             return Outcome(True, "No macrocyclic rings detected", details=details)
@@ -130,9 +137,9 @@ class ChargedSpecies(Check):
     severity = INFO
     explanation = "Whether atoms carry formal charges; net charge and zwitterions reported"
 
-    def check(self, ctx) -> Outcome:
-        charged = [{"atom_idx": i, "symbol": ctx.atoms[i].GetSymbol(), "charge": q}
-                   for i, q in enumerate(ctx.charges) if q]
+    def check(self, ctx: MolContext) -> Outcome:
+        charged: list[dict[str, Any]] = [{"atom_idx": i, "symbol": ctx.atoms[i].GetSymbol(), "charge": q}
+                                          for i, q in enumerate(ctx.charges) if q]
         positive = [c for c in charged if c["charge"] > 0]
         negative = [c for c in charged if c["charge"] < 0]
         net = ctx.net_charge
@@ -155,9 +162,10 @@ class ExplicitHydrogenAudit(Check):
     severity = INFO
     explanation = "Whether hydrogens are specified explicitly (bracket-atom H counts, H atoms in the input)"
 
-    def check(self, ctx) -> Outcome:
-        counted = [{"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "explicit_h_count": a.GetNumExplicitHs()}
-                   for a in ctx.atoms if a.GetAtomicNum() != 1 and a.GetNumExplicitHs()]
+    def check(self, ctx: MolContext) -> Outcome:
+        counted: list[dict[str, Any]] = [
+            {"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "explicit_h_count": a.GetNumExplicitHs()}
+            for a in ctx.atoms if a.GetAtomicNum() != 1 and a.GetNumExplicitHs()]
         kept = ctx.atomic_numbers.count(1)
         drawn = max(ctx.input_hydrogens, kept)
         details = {"atoms_with_explicit_h": counted[:50],

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chemaudit.chemistry import fragments
 from chemaudit.chemistry.checks.base import ERROR, INFO, WARNING, Check, Outcome, plural
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
+
 
 # Metals (alkali, alkaline earth, transition, post-transition, lanthanides, actinides); the
 # metalloids B, Si, Ge, As, Sb, Te are not in it.
@@ -24,7 +30,7 @@ class MixtureDetection(Check):
     severity = WARNING
     explanation = "Input is one compound; each fragment of a mixture is classified (drug, salt, solvent)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         if len(ctx.fragments) == 1:
             return Outcome(True, "Input is a single connected molecule", details={"num_fragments": 1})
         parts = fragments.classify(ctx.fragment_mols, ctx.fragment_smiles)
@@ -42,7 +48,7 @@ class SolventContamination(Check):
     severity = WARNING
     explanation = "No common laboratory solvent is recorded alongside the compound"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         found = []
         for smiles in dict.fromkeys(ctx.fragment_smiles):
             name = fragments.solvent_name(smiles)
@@ -65,7 +71,7 @@ class InorganicFilter(Check):
     severity = ERROR
     explanation = "Molecule is organic: error without carbon, warning for carbon with metals"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         counts: dict[str, int] = {}
         for atom in ctx.atoms:
             counts[atom.GetSymbol()] = counts.get(atom.GetSymbol(), 0) + 1
@@ -96,9 +102,10 @@ class RadicalDetection(Check):
     severity = WARNING
     explanation = "No atom carries unpaired (radical) electrons"
 
-    def check(self, ctx) -> Outcome:
-        radicals = [{"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "num_radical_electrons":
-                     a.GetNumRadicalElectrons()} for a in ctx.atoms if a.GetNumRadicalElectrons()]
+    def check(self, ctx: MolContext) -> Outcome:
+        radicals: list[dict[str, Any]] = [
+            {"atom_idx": a.GetIdx(), "symbol": a.GetSymbol(), "num_radical_electrons": a.GetNumRadicalElectrons()}
+            for a in ctx.atoms if a.GetNumRadicalElectrons()]
         total = sum(r["num_radical_electrons"] for r in radicals)
         details = {"radical_atoms": radicals, "total_radical_electrons": total}
         if not radicals:
@@ -115,8 +122,8 @@ class IsotopeLabelDetection(Check):
     severity = INFO
     explanation = "Whether atoms carry isotope labels (deuterium, 13C, ...)"
 
-    def check(self, ctx) -> Outcome:
-        labelled = []
+    def check(self, ctx: MolContext) -> Outcome:
+        labelled: list[dict[str, Any]] = []
         for atom in ctx.atoms:
             if atom.GetIsotope():
                 key = (atom.GetAtomicNum(), atom.GetIsotope())
@@ -136,7 +143,7 @@ class TrivialMolecule(Check):
     severity = ERROR
     explanation = f"Molecule has more than {TRIVIAL_HEAVY_ATOMS} heavy atoms (enough to be meaningful)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         heavy = ctx.heavy_atoms
         details = {"heavy_atom_count": heavy, "num_bonds": ctx.mol.GetNumBonds(),
                    "is_single_atom": heavy <= 1 and ctx.mol.GetNumBonds() == 0,

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chemaudit.chemistry import tautomers
 from chemaudit.chemistry.checks.base import INFO, WARNING, Check, Outcome, plural
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
+
 
 # Charged aromatic heteroatoms that are ordinary chemistry: pyridinium/imidazolium/N-oxide n+,
 # deprotonated azoles (tetrazolate) n-. Any other charged aromatic atom is flagged.
@@ -16,7 +22,7 @@ class TautomerDetection(Check):
     severity = INFO
     explanation = "Tautomer count and whether the structure is drawn as its canonical tautomer (informational)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         t = ctx.tautomers
         details = {"tautomer_count": t.count, "complete": t.complete, "status": t.status,
                    "canonical_smiles": t.canonical_smiles, "is_canonical_form": t.is_canonical_form,
@@ -44,9 +50,11 @@ class AromaticSystemValidation(Check):
     severity = WARNING
     explanation = "Aromatic rings have usual sizes (5, 6) and no unusual charged aromatic atoms"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         mol = ctx.mol
-        unusual, charged, affected = [], [], set()
+        unusual: list[dict[str, Any]] = []
+        charged: list[dict[str, Any]] = []
+        affected: set[int] = set()
         for ring in ctx.atom_rings:
             if len(ring) not in (5, 6) and all(mol.GetAtomWithIdx(i).GetIsAromatic() for i in ring):
                 unusual.append({"ring_size": len(ring), "atom_indices": list(ring)})
@@ -79,14 +87,14 @@ class CoordinateDimension(Check):
     severity = INFO
     explanation = "Coordinates given with the input: 2D, 3D, none, or degenerate (informational)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         mol = ctx.mol
         if mol.GetNumConformers() == 0:
             return Outcome(True, f"Molecule has no coordinates ({ctx.kind} input).",
                            details={"dimension": "no_coordinates", "num_conformers": 0})
         conf = mol.GetConformer()
         points = {tuple(round(v, 4) for v in conf.GetAtomPosition(i)) for i in range(mol.GetNumAtoms())}
-        details = {"num_conformers": mol.GetNumConformers(), "flagged_3d": conf.Is3D()}
+        details: dict[str, Any] = {"num_conformers": mol.GetNumConformers(), "flagged_3d": conf.Is3D()}
         if mol.GetNumAtoms() > 1 and len(points) == 1:
             details["dimension"] = "degenerate"  # reported, not failed (as in ChemAudit)
             return Outcome(True, "Molecule has degenerate coordinates (all atoms at one position).",

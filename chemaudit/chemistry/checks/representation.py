@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rdkit.Chem import rdinchi
 
 from chemaudit.chemistry.checks.base import INFO, WARNING, Check, Outcome
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
 
 
 class SmilesRoundtrip(Check):
@@ -13,7 +18,7 @@ class SmilesRoundtrip(Check):
     severity = WARNING
     explanation = "Canonical SMILES read back gives the same canonical SMILES (no information lost)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         smiles = ctx.canonical_smiles
         second = ctx.roundtrip_smiles
         if second is None:
@@ -30,7 +35,7 @@ class InchiGeneration(Check):
     severity = WARNING
     explanation = "A standard InChI and InChIKey can be generated"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         info = ctx.inchi
         details = {"inchi": info.inchi, "inchikey": info.inchikey}
         if info.message:
@@ -50,7 +55,7 @@ class InchiRoundtrip(Check):
     severity = INFO
     explanation = "InChI read back and written again gives the same InChI"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         info = ctx.inchi
         if not info.inchi:
             return Outcome(False, "No InChI to round-trip")

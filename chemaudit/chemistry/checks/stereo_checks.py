@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chemaudit.chemistry.checks.base import ERROR, WARNING, Check, Outcome, plural
 from chemaudit.chemistry.stereo import ENUMERATION_CAP
+
+if TYPE_CHECKING:  # only the type: checks never build a context
+    from chemaudit.chemistry.context import MolContext
 
 
 class UndefinedStereocenters(Check):
@@ -12,7 +17,7 @@ class UndefinedStereocenters(Check):
     severity = WARNING
     explanation = "Every stereocentre has a defined configuration (symmetric cage atoms are not centres)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         s = ctx.stereo
         details = {"undefined_count": len(s.undefined_atoms), "total_centers": s.total_centers,
                    "specified_count": len(s.specified_atoms), "not_stereogenic": s.not_stereogenic,
@@ -31,7 +36,7 @@ class UndefinedDoubleBondStereo(Check):
     severity = WARNING
     explanation = "Every stereogenic double bond has a defined E/Z configuration"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         s = ctx.stereo
         total = len(s.undefined_bonds) + len(s.specified_bonds)
         details = {"undefined_count": len(s.undefined_bonds), "total_stereo_double_bonds": total}
@@ -55,7 +60,7 @@ class ConflictingStereo(Check):
     explanation = "Stereo given in the input is consistent (no contradictory bond directions, no stereo " \
                   "marks on atoms or bonds that cannot be stereogenic)"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         found = ctx.stereo_conflicts
         if not found["count"]:
             return Outcome(True, "No stereochemistry conflicts detected", details=found)
@@ -79,15 +84,16 @@ class StereoisomerEnumeration(Check):
     severity = WARNING
     explanation = "The parent (largest fragment) has no undefined stereocentre; its isomers are enumerated"
 
-    def check(self, ctx) -> Outcome:
+    def check(self, ctx: MolContext) -> Outcome:
         s = ctx.stereo
         parent = ctx.parent_atoms
         undefined = [i for i in s.undefined_atoms if i in parent]
-        details = {"undefined_count": len(undefined), "undefined_double_bonds": len(s.undefined_bonds),
-                   "total_centers": sum(1 for i in s.specified_atoms if i in parent) + len(undefined),
-                   "atom_indices": undefined, "isomer_count": s.isomer_count,
-                   "max_possible_isomers": s.max_possible, "stereoisomer_smiles": s.isomer_smiles,
-                   "enumeration_cap": ENUMERATION_CAP, "cap_exceeded": s.cap_exceeded}
+        total_centers = sum(1 for i in s.specified_atoms if i in parent) + len(undefined)
+        details: dict[str, Any] = {
+            "undefined_count": len(undefined), "undefined_double_bonds": len(s.undefined_bonds),
+            "total_centers": total_centers, "atom_indices": undefined, "isomer_count": s.isomer_count,
+            "max_possible_isomers": s.max_possible, "stereoisomer_smiles": s.isomer_smiles,
+            "enumeration_cap": ENUMERATION_CAP, "cap_exceeded": s.cap_exceeded}
         count = (f"{s.isomer_count} stereoisomer(s) enumerated" if s.isomer_count is not None
                  else f"up to {s.max_possible} stereoisomers (not enumerated, above the cap of {ENUMERATION_CAP})")
         if not undefined:

@@ -27,6 +27,10 @@ OPTION_FLAGS: tuple[OptionFlag, ...] = (
     OptionFlag("score_parent", "score-parent", "Score the parent, not the whole record",
                "drug-likeness, SA and ML-readiness of the largest fragment instead of the whole record "
                "(ChemAudit scores the whole record)"),
+    OptionFlag("include_profiling", "compound-profile", "Compound profile (PFI, stars, bioavailability)",
+               "compound profile: PFI, #stars, Abbott bioavailability, consensus logP, skin permeation"),
+    OptionFlag("include_safety_assessment", "safety-assessment", "Safety assessment (CYP, hERG, bRo5, REOS)",
+               "safety assessment: CYP soft spots, hERG risk, beyond-rule-of-5, REOS, complexity outliers"),
 )
 OPTION_NAMES: tuple[str, ...] = tuple(flag.name for flag in OPTION_FLAGS)
 

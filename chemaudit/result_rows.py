@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-DETAIL_KEYS = ("validation", "alerts", "scoring", "standardization")
+DETAIL_KEYS = ("validation", "alerts", "scoring", "standardization", "profiling", "safety_assessment")
+# Flat export columns read from the detail document: (column, path, kind), kind one of "text",
+# "number", "integer", "boolean" or "count" (the length of a list); missing or of another type:
+# empty. The service's export reads them in SQL (chemaudit.db.results_queries), the local CLI
+# in Python (`detail_values`), with the same result. Names are ChemAudit's export column keys.
+DETAIL_COLUMNS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("herg_risk", ("safety_assessment", "herg", "herg_risk"), "text"),
+    ("herg_risk_score", ("safety_assessment", "herg", "risk_score"), "integer"),
+    ("bro5_passed", ("safety_assessment", "bro5", "passed"), "boolean"),
+    ("reos_passed", ("safety_assessment", "reos", "passed"), "boolean"),
+    ("reos_violations", ("safety_assessment", "reos", "n_violations"), "integer"),
+    ("cyp_softspot_count", ("safety_assessment", "cyp_softspots"), "count"),
+    ("complexity_outliers", ("safety_assessment", "complexity", "n_outliers"), "integer"),
+    ("pfi_score", ("profiling", "pfi", "pfi"), "number"),
+    ("pfi_risk", ("profiling", "pfi", "risk"), "text"),
+    ("stars_count", ("profiling", "stars", "stars"), "integer"),
+    ("abbott_score", ("profiling", "abbott", "abbott_score"), "number"),
+    ("abbott_probability", ("profiling", "abbott", "probability_pct"), "integer"),
+    ("consensus_logp", ("profiling", "consensus_logp", "consensus_logp"), "number"),
+    ("skin_perm_logkp", ("profiling", "skin_permeation", "log_kp"), "number"),
+    ("skin_perm_class", ("profiling", "skin_permeation", "classification"), "text"),
+)
 
 
 def _get(mapping: Any, *path: str):
@@ -16,6 +38,25 @@ def _get(mapping: Any, *path: str):
             return None
         mapping = mapping.get(key)
     return mapping
+
+
+def _detail_value(value: Any, kind: str) -> Any:
+    if kind == "text":
+        return value if isinstance(value, str) else None
+    if kind == "boolean":
+        return value if isinstance(value, bool) else None
+    if kind == "count":
+        return len(value) if isinstance(value, list) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    if kind == "integer":
+        return int(value) if float(value).is_integer() else None
+    return float(value)
+
+
+def detail_values(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """The DETAIL_COLUMNS of one stored detail document."""
+    return {name: _detail_value(_get(detail, *path), kind) for name, path, kind in DETAIL_COLUMNS}
 
 
 def to_row(job_id: str, idx: int, name: str, smiles: str, result: dict) -> dict:

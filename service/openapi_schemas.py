@@ -128,6 +128,14 @@ RESULT_ITEM = _object(["index", "name", "smiles", "status", "error"], {
     }},
     "scoring": OBJECT_OR_NULL,
     "standardization": OBJECT_OR_NULL,
+    "profiling": {"type": ["object", "null"], "description": "With `include_profiling` (else null): "
+                  "ChemAudit's compound profile.", "properties": {
+        key: {"type": "object"} for key in ("pfi", "stars", "abbott", "consensus_logp", "skin_permeation",
+                                            "druglikeness")}},
+    "safety_assessment": {"type": ["object", "null"], "description": "With `include_safety_assessment` "
+                          "(else null): ChemAudit's safety assessment.", "properties": {
+        "cyp_softspots": {"type": "array", "items": {"type": "object"}},
+        **{key: {"type": "object"} for key in ("herg", "bro5", "reos", "complexity")}}},
 }, "One molecule's audit, in ChemAudit's result shape.")
 
 INVALID_MOLECULE = _object(["error", "detail", "result"], {

@@ -8,7 +8,18 @@ from typing import Any
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdMolDescriptors
 
-from chemaudit.chemistry import alerts, descriptors, fragments, scoring, standardize, tautomers
+from chemaudit.chemistry import (
+    alerts,
+    cyp_softspots,
+    descriptors,
+    fragments,
+    ionization,
+    profiling,
+    safety_assessment,
+    scoring,
+    standardize,
+    tautomers,
+)
 from chemaudit.chemistry.checks import INPUT_CHECKS, MOLECULE_CHECKS
 from chemaudit.chemistry.checks.base import Check, Outcome, overall_score
 from chemaudit.chemistry.context import MolContext
@@ -57,14 +68,43 @@ def _audit(text: str, kind: str, options: AuditOptions) -> dict:
     }
     if parsed.messages:
         validation["molecule_info"]["toolkit_messages"] = parsed.messages
+    profile = scoring.scored_profile(ctx)
     return {
         "status": "success",
         "error": None,
         "validation": validation,
         "alerts": alerts.screen(ctx.mol, alerts.catalogs_for(options), ctx.fingerprint),
-        "scoring": scoring.compute(ctx, ctx.roundtrip_smiles == ctx.canonical_smiles),
+        "scoring": scoring.compute(ctx, ctx.roundtrip_smiles == ctx.canonical_smiles, profile),
         "standardization": standardize.standardize(ctx) if options.include_standardization else None,
+        "profiling": _block(_profiling, ctx, profile) if options.include_profiling else None,
+        "safety_assessment": _block(_safety, ctx, profile) if options.include_safety_assessment else None,
     }
+
+
+def _scored_heavy_mol(ctx: MolContext) -> Chem.Mol:
+    """The scored molecule without hydrogen atoms (the reader keeps isotopic ones), as the
+    descriptors see it."""
+    mol = scoring.scored_mol(ctx)
+    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+        mol = Chem.RemoveHs(mol)
+    return mol
+
+
+def _profiling(ctx: MolContext, profile: descriptors.Profile) -> dict:
+    return profiling.profile(_scored_heavy_mol(ctx), profile, scoring.lipinski_violations(profile),
+                             scoring.scored_on(ctx))
+
+
+def _safety(ctx: MolContext, profile: descriptors.Profile) -> dict:
+    return safety_assessment.assess(_scored_heavy_mol(ctx), profile, scoring.scored_on(ctx))
+
+
+def _block(compute, ctx: MolContext, profile: descriptors.Profile) -> dict:
+    """An optional block; `{"error": ...}` (as ChemAudit's batch gives) when the toolkit cannot make it."""
+    try:
+        return compute(ctx, profile)
+    except _TOOLKIT_ERRORS as exc:
+        return {"error": truncate(f"{type(exc).__name__}: {exc}", 300)}
 
 
 def _run(check: Check, ctx: MolContext) -> dict:
@@ -101,7 +141,7 @@ def _error_result(error: str, info: dict, results: list[dict]) -> dict:
                   "molecule_info": info, "all_checks": results,
                   "issues": [r for r in results if not r["passed"]]}
     return {"status": "error", "error": error, "validation": validation, "alerts": alerts.no_alerts(),
-            "scoring": None, "standardization": None}
+            "scoring": None, "standardization": None, "profiling": None, "safety_assessment": None}
 
 
 def warm_up() -> None:
@@ -109,9 +149,12 @@ def warm_up() -> None:
     lists, tautomer enumerator) and run one audit, so the first real molecule is not slow."""
     with TOOLKIT_LOCK:
         alerts.warm_up()
+        cyp_softspots.warm_up()
+        ionization.warm_up()
         descriptors.warm_up()
         fragments.warm_up()
         tautomers.warm_up()
         standardize.warm_up()
         audit("CC(=O)Oc1ccccc1C(=O)O.[Na+].[Cl-]", "smiles",
-              AuditOptions(include_extended_safety=True, include_chembl_alerts=True, include_standardization=True))
+              AuditOptions(include_extended_safety=True, include_chembl_alerts=True, include_standardization=True,
+                           include_profiling=True, include_safety_assessment=True))

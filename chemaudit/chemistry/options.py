@@ -19,6 +19,8 @@ class AuditOptions:
     include_chembl_alerts: bool = False  # the seven ChEMBL alert catalogs
     include_standardization: bool = False  # ChEMBL structure pipeline
     score_parent: bool = False  # drug-likeness, SA, ML-readiness of the parent, not the whole record
+    include_profiling: bool = False  # ChemAudit's compound profile block (PFI, stars, Abbott, ...)
+    include_safety_assessment: bool = False  # ChemAudit's safety block (CYP, hERG, bRo5, REOS, complexity)
     checks: tuple[str, ...] | None = None  # None: every check, else these names only
     max_input_chars: int = 100_000
     max_heavy_atoms: int = 1_000

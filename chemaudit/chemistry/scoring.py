@@ -126,14 +126,24 @@ def scored_on(ctx) -> str:
     return "largest_fragment" if _on_parent(ctx) else "whole_record"
 
 
-def compute(ctx, smiles_stable: bool) -> dict:
+def scored_profile(ctx) -> descriptors.Profile:
+    """The descriptors of the scored molecule (see `scored_mol`); the profiling and safety
+    blocks describe the same molecule with the same figures."""
     if _on_parent(ctx):
         mol = ctx.largest_fragment
         has_h = any(mol.GetAtomWithIdx(i).GetAtomicNum() == 1 for i in range(mol.GetNumAtoms()))
-        p = descriptors.compute(mol, screening.fingerprint_words(mol), has_h)
-    else:
-        p = descriptors.compute(ctx.mol, ctx.fingerprint, 1 in ctx.atomic_numbers)
-    violations = sum((p.molecular_weight > 500, p.logp > 5, p.hbd > 5, p.hba > 10))
+        return descriptors.compute(mol, screening.fingerprint_words(mol), has_h)
+    return descriptors.compute(ctx.mol, ctx.fingerprint, 1 in ctx.atomic_numbers)
+
+
+def lipinski_violations(p: descriptors.Profile) -> int:
+    return sum((p.molecular_weight > 500, p.logp > 5, p.hbd > 5, p.hba > 10))
+
+
+def compute(ctx, smiles_stable: bool, p: descriptors.Profile | None = None) -> dict:
+    if p is None:
+        p = scored_profile(ctx)
+    violations = lipinski_violations(p)
     return {
         "druglikeness": {
             "qed_score": _rounded(p.qed, 3),

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from chemaudit.db.queries import Query, Read, reads
+from chemaudit.result_rows import DETAIL_COLUMNS
 
 RESULT_STATUSES = ("success", "error")
 SORT_DIRECTIONS = {"asc": "ASC", "desc": "DESC"}
@@ -125,8 +126,29 @@ _FLAT_SELECT = (
     "   THEN (x.d #> '{validation,molecule_info,molecular_weight}')::float8 END AS molecular_weight,"
     " r.status, r.error, r.score, r.ml_score, r.qed, r.sa_score, r.lipinski_passed,"
     " r.issue_count, r.failed_checks, r.alert_count, r.alert_catalogs,"
-    " jsonb_path_query_array(x.d, '$.alerts.alerts[*].rule_name') AS alert_names"
+    " jsonb_path_query_array(x.d, '$.alerts.alerts[*].rule_name') AS alert_names,"
+    " r.profile_score"
 )
+
+
+def _detail_column(name: str, path: tuple[str, ...], kind: str) -> str:
+    """The SQL of one DETAIL_COLUMNS entry: the value when it has the kind's JSON type, else NULL."""
+    at = f"x.d #> '{{{','.join(path)}}}'"
+    if kind == "text":
+        return f" CASE WHEN jsonb_typeof({at}) = 'string' THEN {at} #>> '{{}}' END AS {name}"
+    if kind == "boolean":
+        return f" CASE WHEN jsonb_typeof({at}) = 'boolean' THEN ({at})::boolean END AS {name}"
+    if kind == "count":
+        return f" CASE WHEN jsonb_typeof({at}) = 'array' THEN jsonb_array_length({at}) END AS {name}"
+    if kind == "integer":
+        return (f" CASE WHEN jsonb_typeof({at}) = 'number' AND ({at})::numeric = trunc(({at})::numeric)"
+                f" THEN ({at})::numeric::bigint END AS {name}")
+    if kind == "number":
+        return f" CASE WHEN jsonb_typeof({at}) = 'number' THEN ({at})::float8 END AS {name}"
+    raise ValueError(f"unknown detail column kind {kind!r}")
+
+
+_FLAT_SELECT += "," + ",".join(_detail_column(*column) for column in DETAIL_COLUMNS)
 
 # The ChemAudit result item, built as json (not jsonb) so its keys keep the documented order,
 # and sent as text so the export passes it through without parsing it.
@@ -136,7 +158,8 @@ _ITEM_SELECT = (
     " 'alerts', x.d -> 'alerts',"
     " 'scoring', CASE WHEN r.profile IS NULL THEN x.d -> 'scoring'"
     "  ELSE coalesce(x.d -> 'scoring', '{}'::jsonb) || jsonb_build_object('profile', r.profile) END,"
-    " 'standardization', x.d -> 'standardization')::text AS item_json"
+    " 'standardization', x.d -> 'standardization', 'profiling', x.d -> 'profiling',"
+    " 'safety_assessment', x.d -> 'safety_assessment')::text AS item_json"
 )
 
 

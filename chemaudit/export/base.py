@@ -32,9 +32,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol
 
+from chemaudit.result_rows import DETAIL_COLUMNS
+
 Row = Mapping[str, Any]
 
-# (column header, row key) of the flat, one-row-per-molecule formats (CSV, TSV, XLSX, SDF).
+# (column header, row key) of the flat, one-row-per-molecule formats (CSV, TSV, XLSX, SDF); the
+# profile score and the profiling and safety columns (empty without them) come last.
 FLAT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("index", "idx"),
     ("name", "name"),
@@ -56,6 +59,8 @@ FLAT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("alert_count", "alert_count"),
     ("alert_catalogs", "alert_catalogs"),
     ("alert_names", "alert_names"),
+    ("profile_score", "profile_score"),
+    *((name, name) for name, _path, _kind in DETAIL_COLUMNS),
 )
 HEADERS = tuple(header for header, _ in FLAT_COLUMNS)
 LIST_SEPARATOR = "; "

@@ -1,7 +1,8 @@
 """Excel: the XLSX export with ChemAudit's Excel options, streamed like it.
 
 - `sheet_layout=single`: one "Results" sheet with the flat columns (as `xlsx`); `multi`: one
-  sheet per section (Validation, Scoring, Alerts), each with index, name and smiles first.
+  sheet per section (Validation, Scoring with the compound profile, Alerts with the safety
+  assessment), each with index, name and smiles first.
   Each sheet is one pass over the rows (a zip's entries follow one another).
 - A "Summary" sheet at the end: the figures of the exported rows (chemaudit/export/summary.py),
   the score bands, and the molecules per alert catalog and per failed check.
@@ -20,6 +21,7 @@ from chemaudit.export.base import HEADERS, ExportContext, Pass, Row, StreamEncod
 from chemaudit.export.summary import RowSummary
 from chemaudit.export.xlsx import Workbook
 from chemaudit.export.zipstream import ZipStream, is_large
+from chemaudit.result_rows import DETAIL_COLUMNS
 
 IMAGE_LIMIT = 10_000
 IMAGE_PX = 150
@@ -29,8 +31,10 @@ IDENTITY = ("index", "name", "smiles")
 SECTIONS = {
     "Validation": ("canonical_smiles", "inchikey", "inchi", "molecular_formula", "molecular_weight",
                    "status", "error", "validation_score", "issue_count", "failed_checks"),
-    "Scoring": ("ml_readiness_score", "qed", "sa_score", "lipinski_passed"),
-    "Alerts": ("alert_count", "alert_catalogs", "alert_names"),
+    "Scoring": ("ml_readiness_score", "qed", "sa_score", "lipinski_passed", "profile_score",
+                *(name for name, path, _kind in DETAIL_COLUMNS if path[0] == "profiling")),
+    "Alerts": ("alert_count", "alert_catalogs", "alert_names",
+               *(name for name, path, _kind in DETAIL_COLUMNS if path[0] == "safety_assessment")),
 }
 assert set(HEADERS) == set(IDENTITY).union(*SECTIONS.values())
 _POSITION = {header: n for n, header in enumerate(HEADERS)}

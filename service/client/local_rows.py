@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from chemaudit.chemistry import AuditOptions, audit
-from chemaudit.result_rows import error_row, to_row
+from chemaudit.result_rows import detail_values, error_row, to_row
 
 JOB_ID = "local"
 MAX_NAME = 500  # names are cut to this length on upload (service.upload), so here too
@@ -42,7 +42,8 @@ def _text(value) -> str | None:
 
 
 def flat_row(row: dict) -> dict:
-    """The row plus the columns the export reads from the detail (inchi, formula, weight, alert names)."""
+    """The row plus the columns the export reads from the detail (inchi, formula, weight, alert names,
+    the profiling and safety columns)."""
     detail = row.get("detail") or {}
     validation = detail.get("validation") or {}
     info = validation.get("molecule_info") or {}
@@ -54,6 +55,8 @@ def flat_row(row: dict) -> dict:
         molecular_weight=_number(info.get("molecular_weight")),
         alert_names=[alert.get("rule_name") for alert in alerts
                      if isinstance(alert, dict) and alert.get("rule_name") is not None],
+        profile_score=None,  # the local audit scores no profile
+        **detail_values(detail),
     )
     return flat
 

@@ -30,7 +30,8 @@ def test_the_key_is_the_input_options_and_version_never_the_index_or_name():
 
 def test_every_option_field_is_part_of_the_key_including_limits_from_settings():
     changed = {"include_extended_safety": True, "include_chembl_alerts": True,
-               "include_standardization": True, "score_parent": True, "checks": ("parsability",), "max_input_chars": 5,
+               "include_standardization": True, "score_parent": True, "include_profiling": True,
+               "include_safety_assessment": True, "checks": ("parsability",), "max_input_chars": 5,
                "max_heavy_atoms": 5, "max_fragments": 5, "max_rings": 5}
     assert set(changed) == {field.name for field in dataclasses.fields(AuditOptions)}
     for name, value in changed.items():

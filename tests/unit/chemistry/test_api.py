@@ -40,8 +40,10 @@ def test_list_checks_is_the_guard_then_the_27_chemaudit_checks_in_one_order():
 
 def test_result_has_the_chemaudit_item_shape_and_is_json():
     result = audit(ASPIRIN, "smiles")
-    assert set(result) == {"status", "error", "validation", "alerts", "scoring", "standardization"}
+    assert set(result) == {"status", "error", "validation", "alerts", "scoring", "standardization", "profiling",
+                           "safety_assessment"}
     assert result["status"] == "success" and result["error"] is None and result["standardization"] is None
+    assert result["profiling"] is None and result["safety_assessment"] is None  # optional blocks, off by default
     validation = result["validation"]
     assert {"overall_score", "canonical_smiles", "inchi", "inchikey", "molecule_info", "all_checks",
             "issues"} <= set(validation)

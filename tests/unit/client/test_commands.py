@@ -6,6 +6,7 @@ import argparse
 
 import pytest
 
+from chemaudit import job_options
 from service.client import DEFAULT_SERVER, add_client_commands
 from service.client.api import ClientFailure
 from service.client.commands import export_options, filter_params, read_indices, upload_fields
@@ -20,7 +21,7 @@ def parser() -> argparse.ArgumentParser:
 
 def test_upload_flags_become_the_servers_form_fields():
     args = parser().parse_args(["submit", "f.csv", "--smiles-column", "smi", "--name-column", "id",
-                                "--extended-safety", "--chembl-alerts", "--standardize", "--score-parent", "--watch"])
+                                *(f"--{flag.cli}" for flag in job_options.OPTION_FLAGS), "--watch"])
     fields = upload_fields(args)
     assert fields == {"smiles_column": "smi", "name_column": "id", **{flag: "true" for flag in OPTION_FLAGS}}
     assert upload_fields(parser().parse_args(["submit", "f.sdf"])) == {}

@@ -18,7 +18,7 @@ def test_json_document_holds_the_header_and_every_item_in_order():
     results = document["results"]
     assert [item["index"] for item in results] == list(range(1_001))
     assert list(results[0]) == ["index", "name", "smiles", "status", "error", "validation", "alerts",
-                                "scoring", "standardization"]
+                                "scoring", "standardization", "profiling", "safety_assessment"]
     assert results[5]["validation"]["inchikey"] == "ISWSIDIOOBJBQZ-UHFFFAOYSA-N"
 
 

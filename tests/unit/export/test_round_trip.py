@@ -175,7 +175,8 @@ def stored_row(row: dict) -> dict:
     detail = {"validation": {"inchi": row["inchi"], "canonical_smiles": row["canonical_smiles"],
                              "molecule_info": {"molecular_formula": row["molecular_formula"]}},
               "alerts": {"alerts": [{"rule_name": name} for name in row["alert_names"]]},
-              "scoring": {"failed": row["failed_checks"]}, "standardization": None}
+              "scoring": {"failed": row["failed_checks"]}, "standardization": None, "profiling": None,
+              "safety_assessment": None}
     return {"idx": row["idx"], "name": row["name"], "smiles": row["smiles"], "status": row["status"],
             "error": row["error"], "detail": detail}
 

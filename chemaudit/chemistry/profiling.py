@@ -5,7 +5,8 @@ Keys and shapes are ChemAudit 2.0's batch `profiling` block (its compound_profil
 by its batch task for every molecule). It describes the scored molecule (the whole record, or
 its parent with `score_parent`), with the descriptors the scoring block uses. Where ChemAudit's
 rule is not the published one, the published one is used (docs/compatibility.md): the Abbott
-score is Martin's (2005) and skin permeation is in cm/s.
+score is Martin's (2005) and skin permeation is in cm/s. Every band and limit is applied to the
+figure as reported (rounded), so a value and its verdict never disagree.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def _band(value: float, bands: tuple[tuple[float, str], ...], top: str = "high")
 
 def pfi(p: Profile) -> dict:
     """Property Forecast Index (Young et al. 2011) with Crippen logP for the measured logD."""
-    value = p.logp + p.aromatic_rings
-    return {"pfi": round(value, 2), "clogp": round(p.logp, 2), "aromatic_rings": p.aromatic_rings,
+    value = round(p.logp + p.aromatic_rings, 2)
+    return {"pfi": value, "clogp": round(p.logp, 2), "aromatic_rings": p.aromatic_rings,
             "risk": _band(value, PFI_BANDS)}
 
 
@@ -54,11 +55,12 @@ def abbott(mol: Chem.Mol, p: Profile, lipinski_violations: int) -> dict:
     in rat. Anions by TPSA (<= 75: 0.85, < 150: 0.56, else 0.11); other compounds by the rule of
     five (at most one violation: 0.55, else 0.17)."""
     anion = ionization.is_anion(mol)
+    tpsa = round(p.tpsa, 1)
     if anion:
-        score = 0.85 if p.tpsa <= 75 else 0.56 if p.tpsa < 150 else 0.11
+        score = 0.85 if tpsa <= 75 else 0.56 if tpsa < 150 else 0.11
     else:
         score = 0.55 if lipinski_violations <= 1 else 0.17
-    return {"abbott_score": score, "probability_pct": round(score * 100), "tpsa": round(p.tpsa, 1),
+    return {"abbott_score": score, "probability_pct": round(score * 100), "tpsa": tpsa,
             "lipinski_violations": lipinski_violations, "anion": anion}
 
 
@@ -74,8 +76,8 @@ def skin_permeation(p: Profile) -> dict:
     """Potts & Guy (1992): log Kp (cm/h) = -2.72 + 0.71 log P - 0.0061 MW, given in cm/s (as
     SwissADME gives it), the unit the classification's bands are in."""
     log_kp_cm_h = -2.72 + 0.71 * p.logp - 0.0061 * p.molecular_weight
-    log_kp = log_kp_cm_h - LOG10_SECONDS_PER_HOUR
-    return {"log_kp": round(log_kp, 2), "classification": _band(log_kp, SKIN_BANDS), "units": "cm/s"}
+    log_kp = round(log_kp_cm_h - LOG10_SECONDS_PER_HOUR, 2)
+    return {"log_kp": log_kp, "classification": _band(log_kp, SKIN_BANDS), "units": "cm/s"}
 
 
 def druglikeness(p: Profile, lipinski_violations: int) -> dict:

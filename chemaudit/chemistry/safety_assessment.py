@@ -6,7 +6,8 @@ alerts/complexity_filter.py, stored by its batch task: `cyp_softspots` is the li
 It describes the scored molecule, with the descriptors the scoring block uses. Where ChemAudit's
 rule is not the published one, the published one is used (docs/compatibility.md): bRo5 is
 Doak et al.'s six limits, REOS is Walters' seven properties, and the hERG rule's basic nitrogen
-is a basic centre (an aniline, amide or sulfonamide nitrogen is not).
+is a basic centre (an aniline, amide or sulfonamide nitrogen is not). Limits are applied to
+the figures as reported (rounded).
 """
 
 from __future__ import annotations
@@ -31,21 +32,21 @@ COMPLEXITY_RANGES = {"MW": (150.0, 550.0), "LogP": (-2.0, 5.5), "RotBonds": (0.0
 def herg(mol: Chem.Mol, p: Profile) -> dict:
     """The four-factor amphiphile rule: logP > 3.7, 250 < MW < 500, TPSA < 75, a basic centre."""
     basic = bool(ionization.basic_centres(mol))
-    factors = ((p.logp > 3.7, f"LogP={p.logp:.2f} > 3.7"),
-               (250 < p.molecular_weight < 500, f"MW={p.molecular_weight:.0f} in amphiphilic range 250-500"),
-               (p.tpsa < 75, f"TPSA={p.tpsa:.0f} < 75 (lipophilic)"),
+    logp, mw, tpsa = round(p.logp, 2), round(p.molecular_weight, 2), round(p.tpsa, 2)
+    factors = ((logp > 3.7, f"LogP={logp:.2f} > 3.7"),
+               (250 < mw < 500, f"MW={mw:.0f} in amphiphilic range 250-500"),
+               (tpsa < 75, f"TPSA={tpsa:.0f} < 75 (lipophilic)"),
                (basic, "Contains basic nitrogen"))
     flags = [text for hit, text in factors if hit]
     score = len(flags)
     risk = "low" if score <= 1 else "moderate" if score == 2 else "high"
     return {"herg_risk": risk, "risk_score": score, "max_score": 4, "flags": flags,
-            "descriptors": {"logp": round(p.logp, 2), "mw": round(p.molecular_weight, 2),
-                            "tpsa": round(p.tpsa, 2), "has_basic_nitrogen": basic}}
+            "descriptors": {"logp": logp, "mw": mw, "tpsa": tpsa, "has_basic_nitrogen": basic}}
 
 
 def bro5(p: Profile) -> dict:
     """Applies above MW 500 (below it the rule of 5 does); passes within every bRo5 limit."""
-    if p.molecular_weight <= 500:
+    if round(p.molecular_weight, 2) <= 500:
         return {"applicable": False, "passed": True, "message": "MW <= 500 -- standard Ro5 applies",
                 "violations": [], "values": {}}
     values = {"MW": round(p.molecular_weight, 2), "LogP": round(p.logp, 2), "HBD": p.hbd, "HBA": p.hba,

@@ -95,7 +95,7 @@ def indexes(fmt: str, path) -> list[int]:
         for line in lines[::97]:  # a sample parsed in full (the whole of a smaller job elsewhere)
             item = json.loads(line)
             assert set(item) == {"index", "name", "smiles", "status", "error", "validation", "alerts",
-                                 "scoring", "standardization"}
+                                 "scoring", "standardization", "profiling", "safety_assessment"}
         return found
     if fmt == "sdf":
         found, records = [], 0

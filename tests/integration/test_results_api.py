@@ -139,7 +139,7 @@ async def test_items_keep_chemaudits_shape(client, nci_5k_job, rows):
     assert body["status"] == "complete" and body["page"] == 3 and body["page_size"] == 7
     item = body["results"][0]
     assert list(item) == ["index", "name", "smiles", "status", "error", "validation", "alerts",
-                          "scoring", "standardization"]
+                          "scoring", "standardization", "profiling", "safety_assessment"]
     row = rows[item["index"]]
     assert item["index"] == 14 and item["name"] == row["name"] and item["smiles"] == row["smiles"]
     if item["status"] == "success":

@@ -25,12 +25,12 @@ from psycopg_pool import PoolTimeout
 
 from chemaudit.db import results_queries as rq
 from chemaudit.errors import RateLimited
-from service.auth import request_owner
 from service.db import fetchall, fetchone
-from service.hub import Subscriber
+from service.http.auth import request_owner
 from service.keys import HUB, LISTENER, POOL, SETTINGS
-from service.progress_source import latest_message
-from service.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
+from service.progress.hub import Subscriber
+from service.progress.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
+from service.progress.source import latest_message
 
 log = logging.getLogger("chemaudit.ws.jobs")
 

@@ -27,9 +27,8 @@ from service.db import fetchone
 from service.http.auth import request_owner
 from service.keys import POOL, SETTINGS
 from service.progress.listener import ProgressListener
-from service.progress.socket_io import CLOSE_TIMEOUT, close_socket, read_until_closed, send_message
-
-MAX_CLIENT_FRAME = 4096
+from service.progress.socket_io import close_socket, send_message
+from service.progress.socket_loop import progress_socket, run_socket
 
 
 class AnalyticsFeed:
@@ -99,20 +98,12 @@ async def analytics_socket(request: web.Request) -> web.WebSocketResponse:
         raise NotFound(f"No analytics run with id {run_id}.", code="run_not_found")
     if feed.count(run_id) >= settings.ws_max_per_job:
         raise RateLimited("Too many sockets follow this run; try again later.", code="too_many_sockets")
-    ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
-    await ws.prepare(request)
-    queue = feed.subscribe(run_id, settings.ws_queue_size)  # before the snapshot: nothing falls between
-    try:
-        writer = asyncio.create_task(_stream(ws, pool, run_id, queue))
-        reader = asyncio.create_task(read_until_closed(ws))
-        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if writer.done() and not reader.done():
-            await asyncio.wait({reader}, timeout=CLOSE_TIMEOUT)
-        for task in (writer, reader):
-            task.cancel()
-        await asyncio.gather(writer, reader, return_exceptions=True)
-    finally:
-        feed.unsubscribe(run_id, queue)
+    async with progress_socket(request) as ws:
+        queue = feed.subscribe(run_id, settings.ws_queue_size)  # before the snapshot: nothing falls between
+        try:
+            await run_socket(ws, _stream(ws, pool, run_id, queue))
+        finally:
+            feed.unsubscribe(run_id, queue)
     return ws
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 from aiohttp import web
 
 from chemaudit.db import results_queries as rq
+from chemaudit.db.schema import JOB_STATUSES
 from chemaudit.errors import NotFound
 from chemaudit.result_rows import to_item
 from service.db import fetchall, fetchone, fetchrow
@@ -31,7 +32,6 @@ from service.progress.source import parse_job_id, require_message
 
 API = "/api/v1"
 MAX_PAGE_SIZE = 100
-JOB_STATUSES = ("processing", "complete", "failed", "cancelled")
 STAT_ORDER = (
     "total", "successful", "errors", "avg_validation_score", "avg_ml_readiness_score",
     "avg_qed_score", "avg_sa_score", "lipinski_pass_rate", "safety_pass_rate",

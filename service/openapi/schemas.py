@@ -7,11 +7,11 @@ fields are allowed (progress messages and result items may grow fields, never lo
 from __future__ import annotations
 
 from chemaudit.db.results_queries import RESULT_STATUSES
+from chemaudit.db.schema import JOB_STATUSES
 from chemaudit.ingest.parsers import FORMATS as UPLOAD_FORMATS
 from chemaudit.job_options import OPTION_FLAGS
 from chemaudit.progress_fields import CORE_FIELDS
 from chemaudit.progress_fields import schema_properties as progress_properties
-from service.http.results_api import JOB_STATUSES
 from service.openapi.notifications import NOTIFICATIONS
 from service.openapi.notifications import UPLOAD_FIELDS as NOTIFY_FIELDS
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS
+from chemaudit.db.schema import JOB_STATUSES
 from service.dashboard.routes import STATIC
-from service.http.results_api import JOB_STATUSES
 from service.openapi.exports import export_operations
 from service.openapi.schemas import SCHEMAS, ref
 

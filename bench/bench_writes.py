@@ -78,7 +78,7 @@ def inputs(url: str, count: int) -> None:
                             await cp.write_row((key, r.idx, r.name[:500], r.kind, r.text, r.error))
             return time.perf_counter() - wall, cpu_seconds(pid) - backend, time.process_time() - client
 
-    print(f"1. COPY {count:,} upload records into job_inputs (one transaction, as service/upload.py):")
+    print(f"1. COPY {count:,} upload records into job_inputs (one transaction, as service/http/upload.py):")
     line("now: one write of formatted rows per piece", count, "record", *asyncio.run(copy(True)))
     line("write_row per record", count, "record", *asyncio.run(copy(False)))
     with psycopg.connect(url, autocommit=True) as conn:

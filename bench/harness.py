@@ -74,9 +74,9 @@ def free_port() -> int:
 
 
 def chemaudit_command() -> list[str]:
-    """`chemaudit` as `python -m service.cli`, run from this checkout (cwd=ROOT): the code under
+    """`chemaudit` as `python -m service.ops.cli`, run from this checkout (cwd=ROOT): the code under
     test is always the one next to these benchmarks, installed or not."""
-    return [sys.executable, "-m", "service.cli"]
+    return [sys.executable, "-m", "service.ops.cli"]
 
 
 # Settings the benchmarks change on every server they start (everything else: defaults or the

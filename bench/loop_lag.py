@@ -1,4 +1,4 @@
-"""The web process's own event-loop lag, read from its /metrics (service/loop_lag.py).
+"""The web process's own event-loop lag, read from its /metrics (service/ops/loop_lag.py).
 
 Unlike a client's response times, this is measured inside the web process: the overshoot of a
 10 ms timer, sampled continuously. The histogram's buckets, read before and after a phase, say how

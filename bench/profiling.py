@@ -133,7 +133,7 @@ def hot_frames(raws: list[Path], thread: str = "MainThread", top: int = 25) -> N
     shown = 0
     for frame, count in inclusive.most_common():
         if any(skip in frame for skip in ("<module>", "run_forever", "run_until_complete", "_run_once",
-                                          "Handle._run", "run_app", "cmd_serve", "main (service/cli")):
+                                          "Handle._run", "run_app", "cmd_serve", "main (service/ops/cli")):
             continue
         say(f"    {100 * count / total:5.1f}%  {frame[:140]}")
         shown += 1

@@ -24,7 +24,7 @@ from bench.common import OUT, Row, load_average, say, verdict
 from bench.harness import Server, follow, session_factory, upload
 from bench.procs import CpuAccount
 from bench.real_molecules import distinct_molecules
-from service.purge import run_purge
+from service.ops.purge import run_purge
 
 MOLECULES = 20_000
 TARGETS = {"same": 20.0, "changed": 6.0, "repeats": 3.0}

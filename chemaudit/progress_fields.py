@@ -3,7 +3,7 @@
 The message itself is built in PostgreSQL by `chemaudit_progress_json(job_events)`, whose text
 lives in chemaudit/db/sql/progress_message_v<SQL_VERSION>.sql (the migrations load it). This
 description is what the Python side reads: the order `chemaudit.progress.progress_message`
-puts the fields in, the OpenAPI schema (service/openapi_schemas.py) and the tests, and a test
+puts the fields in, the OpenAPI schema (service/openapi/schemas.py) and the tests, and a test
 checks the SQL function builds exactly these fields.
 
 Adding a field: add it here, copy the SQL file to the next version with the field added, and

@@ -68,7 +68,7 @@ class Settings:
     listener_probe_interval: float = 2.0
 
     # Access control: comma-separated SHA-256 hex digests of accepted API keys. None (not set):
-    # open. Set but empty, or not digests: the web node refuses to start (service/auth.py).
+    # open. Set but empty, or not digests: the web node refuses to start (service/http/auth.py).
     api_key_hashes: str | None = None
     metrics_require_key: bool = False  # with keys on, /metrics needs one too
     ticket_secret: str = ""  # signs socket/download tickets; empty: derived from the key digests

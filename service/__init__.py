@@ -1,1 +1,2 @@
-"""The web side: aiohttp HTTP API, WebSocket progress, and the `chemaudit` command line."""
+"""The web side: the app factory, HTTP handlers (http/), live progress (progress/), the OpenAPI document
+(openapi/), the dashboard (dashboard/) and the server commands (ops/)."""

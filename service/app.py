@@ -11,38 +11,38 @@ from aiohttp import web
 from chemaudit.broker import make_broker
 from chemaudit.notify.targets import check_settings as check_notify_settings
 from chemaudit.settings import Settings
-from service import (
+from service.dashboard.routes import setup_dashboard_routes
+from service.db import POOL_SIZE, make_pool
+from service.http import (
     config,
     detect_columns,
     health,
     job_details,
     jobs,
-    metrics,
     notifications,
     upload,
     validate,
-    websocket,
 )
-from service.analytics_api import setup_analytics_routes
-from service.analytics_socket import analytics_listener
-from service.auth import check_key_settings, create_ticket
-from service.budgets import setup_budgets
-from service.dashboard.routes import setup_dashboard_routes
-from service.db import POOL_SIZE, make_pool
-from service.export_api import setup_export_routes
-from service.forwarded import client_address_middlewares
-from service.hub import Hub
+from service.http.analytics_api import setup_analytics_routes
+from service.http.auth import check_key_settings, create_ticket
+from service.http.budgets import setup_budgets
+from service.http.export_api import setup_export_routes
+from service.http.forwarded import client_address_middlewares
+from service.http.middleware import errors_middleware, post_only
+from service.http.profiles import setup_profile_routes
+from service.http.rate_limit import RateLimiter
+from service.http.results_api import setup_results_routes
+from service.http.slots import Slots
+from service.http.subsets import setup_subset_routes
 from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, UPLOAD_LIMITER, UPLOAD_SLOTS
-from service.listener import ProgressListener
-from service.loop_lag import loop_lag_context
-from service.middleware import errors_middleware, post_only
-from service.openapi import setup_openapi_routes
-from service.profiles import setup_profile_routes
-from service.progress_source import latest_message
-from service.rate_limit import RateLimiter
-from service.results_api import setup_results_routes
-from service.slots import Slots
-from service.subsets import setup_subset_routes
+from service.openapi.routes import setup_openapi_routes
+from service.ops import metrics
+from service.ops.loop_lag import loop_lag_context
+from service.progress.analytics_socket import analytics_listener
+from service.progress.hub import Hub
+from service.progress.job_socket import job_socket
+from service.progress.listener import ProgressListener
+from service.progress.source import latest_message
 
 log = logging.getLogger("chemaudit.app")
 
@@ -67,7 +67,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(f"{API}/health", health.health)
     app.router.add_get(f"{API}/config", config.get_config)
     app.router.add_get("/metrics", metrics.metrics)
-    app.router.add_get("/ws/batch/{job_id}", websocket.job_socket)
+    app.router.add_get("/ws/batch/{job_id}", job_socket)
     # First, so it answers GET /batch/{job_id}: results_api's page plus the upload's format and reason.
     app.router.add_get(f"{API}/batch/{{job_id}}", job_details.job_results)
     setup_results_routes(app)  # GET /batch, /batch/{job_id}, /batch/{job_id}/stats, /batch/{job_id}/export

@@ -9,10 +9,10 @@ from dramatiq.broker import Broker
 from psycopg_pool import AsyncConnectionPool
 
 from chemaudit.settings import Settings
-from service.hub import Hub
-from service.listener import ProgressListener
-from service.rate_limit import RateLimiter
-from service.slots import Slots
+from service.http.rate_limit import RateLimiter
+from service.http.slots import Slots
+from service.progress.hub import Hub
+from service.progress.listener import ProgressListener
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", AsyncConnectionPool)

@@ -25,16 +25,16 @@ from psycopg_pool import PoolTimeout
 
 from chemaudit.db import results_queries as rq
 from chemaudit.errors import RateLimited
-from service.auth import request_owner
 from service.db import fetchall, fetchone
-from service.hub import Subscriber
+from service.http.auth import request_owner
 from service.keys import HUB, LISTENER, POOL, SETTINGS
-from service.progress_source import latest_message
-from service.socket_io import CLOSE_TIMEOUT, DirectSender, close_socket, read_until_closed, send_message
+from service.progress.hub import Subscriber
+from service.progress.socket_io import close_socket, send_message
+from service.progress.socket_loop import direct_sender, progress_socket, run_socket
+from service.progress.source import latest_message
 
 log = logging.getLogger("chemaudit.ws.jobs")
 
-MAX_CLIENT_FRAME = 4096
 RECENT_RUNNING = 50  # running jobs whose state a new dashboard receives at once
 RESYNC_SEEN = 200  # jobs this socket has seen whose state is sent again after a LISTEN reconnect
 OWNER_CACHE = 10_000
@@ -108,31 +108,20 @@ async def jobs_socket(request: web.Request) -> web.WebSocketResponse:
     if hub.count_address(address) >= settings.ws_max_per_address:
         raise RateLimited("Too many sockets from this address; try again later.", code="too_many_sockets")
 
-    ws = web.WebSocketResponse(max_msg_size=MAX_CLIENT_FRAME, heartbeat=None)
-    await ws.prepare(request)
-    # Without API keys every message may be written at once; with them, whose job it is must be
-    # looked up (asynchronously) first, so messages go through the writer.
-    direct = DirectSender(ws, request.transport) if owner is None and request.transport is not None else None
-    subscriber = Subscriber(None, settings.ws_queue_size, address=address, direct=direct)
-    hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
-    try:
-        for message in await running_snapshot(pool, owner):
-            subscriber.offer(message)
-        writer = asyncio.create_task(_write(ws, subscriber, Visibility(pool, owner)))
-        reader = asyncio.create_task(read_until_closed(ws))
-        resync = asyncio.create_task(resync_after_reconnects(listener, pool, owner, subscriber,
-                                                             settings.listener_probe_interval))
-        await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
-        if writer.done() and not reader.done():
-            # We closed (client too slow): wait briefly for the client's close reply.
-            await asyncio.wait({reader}, timeout=CLOSE_TIMEOUT)
-        for task in (writer, reader, resync):
-            task.cancel()
-        await asyncio.gather(writer, reader, resync, return_exceptions=True)
-    finally:
-        hub.unsubscribe(subscriber)
-        if request.transport is not None and not ws.closed:
-            request.transport.close()  # a peer that never answers our close is cut off
+    async with progress_socket(request) as ws:
+        # Without API keys every message may be written at once; with them, whose job it is must be
+        # looked up (asynchronously) first, so messages go through the writer.
+        direct = direct_sender(ws, request) if owner is None else None
+        subscriber = Subscriber(None, settings.ws_queue_size, address=address, direct=direct)
+        hub.subscribe(subscriber)  # registered before the snapshot read: nothing falls in between
+        try:
+            for message in await running_snapshot(pool, owner):
+                subscriber.offer(message)
+            await run_socket(ws, _write(ws, subscriber, Visibility(pool, owner)),
+                             resync_after_reconnects(listener, pool, owner, subscriber,
+                                                     settings.listener_probe_interval))
+        finally:
+            hub.unsubscribe(subscriber)
     return ws
 
 

@@ -24,7 +24,7 @@ def free_port() -> int:
 
 def chemaudit_command() -> list[str]:
     script = shutil.which("chemaudit", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "service.cli"]
+    return [script] if script else [sys.executable, "-m", "service.ops.cli"]
 
 
 class Service:

@@ -196,7 +196,7 @@ BROWSER_KEY = "browser-test-key"
 @pytest.fixture(scope="module")
 def keyed_service(pg_admin_url, tmp_path_factory):
     """A server with API keys on (the module's `service` has none)."""
-    from service.auth import hash_key
+    from service.http.auth import hash_key
     from tests.acceptance.conftest import Service
     from tests.support import pg
 

@@ -19,7 +19,7 @@ import uuid
 import psycopg
 import pytest
 
-from service.client.table import NAME_WIDTH, clip
+from chemaudit_client.table import NAME_WIDTH, clip
 from tests.acceptance import conftest as acceptance
 from tests.acceptance.flaky_proxy import FlakyProxy
 from tests.support import pg

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
+from service.http.auth import hash_key
 from tests.integration.helpers import count_rows, follow, raw_websocket, upload, wait_for_status
 from tests.support.molecules import NCI_SDF_200, write_csv
 

@@ -12,7 +12,7 @@ import pytest
 from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import rdFMCS, rdRGroupDecomposition
 
-from service.purge import purge_job
+from service.ops.purge import purge_job
 from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
     GENERATOR,
     analysed_job,
@@ -185,7 +185,7 @@ async def test_real_answers_conform_to_the_openapi_document(client, analysed_job
 
 
 async def test_a_job_with_too_many_open_runs_is_refused_with_429(client, analysed_job):
-    from service.analytics_api import MAX_OPEN_RUNS
+    from service.http.analytics_api import MAX_OPEN_RUNS
 
     job_id = copy_job(analysed_job.database_url, analysed_job.job_id, 50)
     with psycopg.connect(analysed_job.database_url) as conn:  # runs no worker will take: already leased

@@ -9,7 +9,7 @@ import pytest
 
 from chemaudit.settings import Settings
 from service.app import create_app
-from service.auth import KeySettingsError, hash_key
+from service.http.auth import KeySettingsError, hash_key
 
 pytestmark = pytest.mark.integration
 

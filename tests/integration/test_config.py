@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
+from service.http.auth import hash_key
 
 pytestmark = pytest.mark.integration
 

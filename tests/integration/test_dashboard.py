@@ -12,8 +12,8 @@ import pytest
 
 from chemaudit.progress_fields import CORE_FIELDS
 from service.app import create_app
-from service.auth import hash_key
 from service.dashboard.routes import STATIC, STATIC_DIR
+from service.http.auth import hash_key
 from service.keys import HUB
 from tests.integration.helpers import TERMINAL, assert_monotonic, raw_websocket, read_frames, upload
 from tests.support.molecules import NCI_SDF_200, write_csv

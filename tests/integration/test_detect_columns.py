@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from service.app import create_app
-from service.detect_columns import DETECT_BYTES
+from service.http.detect_columns import DETECT_BYTES
 from tests.integration.slow_clients import BOUNDARY
 from tests.support.molecules import DATA, nci_smiles
 

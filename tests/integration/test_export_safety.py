@@ -23,7 +23,7 @@ from rdkit import Chem, RDLogger
 
 from chemaudit.db import results_queries as rq
 from service.app import create_app
-from service.metrics_registry import REGISTRY
+from service.ops.metrics_registry import REGISTRY
 from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
     audit_files,
     nci_5k_job,

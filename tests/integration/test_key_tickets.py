@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
+from service.http.auth import hash_key
 from tests.integration.helpers import follow
 from tests.support.molecules import write_csv
 

@@ -11,7 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from chemaudit.db import queries as q
 from service.app import create_app
-from service.auth import hash_key
+from service.http.auth import hash_key
 from tasks.chunk_runner import ChunkRunner
 from tests.integration.notify_support import FAST, deliveries
 from tests.integration.test_openapi import assert_conforms

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
+from service.http.auth import hash_key
 from tests.integration.helpers import upload, wait_for_status
 from tests.integration.profile_oracle import expected_score, item_properties
 from tests.support.molecules import NCI_SDF_200

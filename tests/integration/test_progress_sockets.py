@@ -13,10 +13,10 @@ import pytest
 
 from chemaudit.db import queries as q
 from chemaudit.progress_fields import MESSAGE_FIELDS
-from service import progress_source
 from service.app import create_app
-from service.hub import Subscriber
 from service.keys import HUB, LISTENER
+from service.progress import source as progress_source
+from service.progress.hub import Subscriber
 from tests.integration.helpers import follow, upload, wait_for_status
 from tests.support.molecules import NCI_SDF_200, write_csv
 

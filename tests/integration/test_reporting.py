@@ -16,7 +16,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from chemaudit.db import results_queries as rq
-from service.purge import parse_age, run_purge
+from service.ops.purge import parse_age, run_purge
 from tests.integration.audited_jobs import audit_files, job_settings, write_nci_csv
 from tests.support import pg
 from tests.support.molecules import NCI_SDF_200

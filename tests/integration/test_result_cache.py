@@ -208,7 +208,7 @@ async def test_a_cancelled_job_leaves_only_used_documents_and_its_results_are_re
 
 async def test_purge_prunes_unused_documents_and_old_engine_versions_without_waiting(
         client, start_worker, database_url, tmp_path, monkeypatch):
-    from service.purge import parse_age, run_purge
+    from service.ops.purge import parse_age, run_purge
 
     structures = distinct_smiles(50)
     old_file = write_lines(tmp_path / "old.csv", [(s, f"o{i}") for i, s in enumerate(structures[:30])])

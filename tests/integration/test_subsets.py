@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
-from service.subsets import INLINE_MAX
+from service.http.auth import hash_key
+from service.http.subsets import INLINE_MAX
 from tests.integration.helpers import follow, upload, wait_for_status
 from tests.integration.profile_oracle import expected_score, item_properties
 from tests.support.molecules import NCI_SDF_200

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
+from service.http.auth import hash_key
 from tests.integration.helpers import upload
 from tests.integration.slow_clients import BOUNDARY, SlowUpload, multipart_head, timed
 from tests.support.molecules import NCI_SDF_200

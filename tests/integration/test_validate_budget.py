@@ -12,8 +12,8 @@ import time
 import pytest
 
 from service.app import create_app
-from service.auth import hash_key
-from service.budgets import VALIDATE_POOL
+from service.http.auth import hash_key
+from service.http.budgets import VALIDATE_POOL
 from tests.integration.helpers import upload
 from tests.support.molecules import NCI_SDF_200
 

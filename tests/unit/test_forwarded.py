@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from multidict import CIMultiDict
 
-from service.forwarded import client_address, forwarded_hops, parse_trusted
+from service.http.forwarded import client_address, forwarded_hops, parse_trusted
 
 TRUSTED = parse_trusted("10.0.0.0/8, 2001:db8:ffff::1")
 

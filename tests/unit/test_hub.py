@@ -2,9 +2,9 @@
 
 import asyncio
 
-from service.hub import Hub, Subscriber, is_terminal
-from service.metrics_registry import REGISTRY, stamp
-from service.socket_io import text_frame
+from service.ops.metrics_registry import REGISTRY, stamp
+from service.progress.hub import Hub, Subscriber, is_terminal
+from service.progress.socket_io import text_frame
 
 
 def _message(job_id: str, seq: int, status: str = "processing") -> dict:

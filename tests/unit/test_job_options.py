@@ -8,10 +8,10 @@ import re
 from chemaudit.chemistry.options import AuditOptions
 from chemaudit.flags import parse_flag
 from chemaudit.job_options import OPTION_FLAGS, OPTION_NAMES, cli_attribute, stored_flags
-from service.cli import build_parser
 from service.dashboard.routes import STATIC_DIR, index_page
-from service.openapi_schemas import SCHEMAS
-from service.upload_form import FIELDS
+from service.http.upload_form import FIELDS
+from service.openapi.schemas import SCHEMAS
+from service.ops.cli import build_parser
 
 FLAG_NAMES = re.compile(r"include_\w+|score_parent")
 

@@ -1,7 +1,7 @@
 """A job socket's subscriber: live messages held during the catch-up, then released in order;
 a message skips the writer only when it directly follows the last one sent."""
 
-from service.job_stream import JobSubscriber
+from service.progress.job_stream import JobSubscriber
 
 
 def _message(seq: int, status: str = "processing") -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 # asyncpg's own parser (private, but it is what decides which server the listener reaches)
 from asyncpg.connect_utils import _parse_connect_dsn_and_args
 
-from service.listener import asyncpg_dsn
+from service.progress.listener import asyncpg_dsn
 
 
 def _parsed(dsn: str):

@@ -7,7 +7,7 @@ import re
 from chemaudit.db.sql import load
 from chemaudit.progress import PROGRESS_FIELDS, progress_message
 from chemaudit.progress_fields import CORE_FIELDS, FIELDS, MESSAGE_FIELDS, SQL_VERSION
-from service.openapi_schemas import PROGRESS
+from service.openapi.schemas import PROGRESS
 
 
 def sql_keys(version: int) -> list[str]:

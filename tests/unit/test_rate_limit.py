@@ -3,8 +3,8 @@
 import pytest
 
 from chemaudit.errors import RateLimited
-from service.auth import hash_key
-from service.rate_limit import RateLimiter
+from service.http.auth import hash_key
+from service.http.rate_limit import RateLimiter
 
 
 class Clock:

@@ -6,8 +6,8 @@ import pytest
 
 from chemaudit.errors import Unauthorized
 from chemaudit.settings import Settings
-from service import tickets
-from service.auth import hash_key
+from service.http import tickets
+from service.http.auth import hash_key
 
 ALICE, BOB = hash_key("alice-key"), hash_key("bob-key")
 KEYED = Settings(api_key_hashes=f"{ALICE},{BOB}")

@@ -1,11 +1,11 @@
-"""Upload slots (service.slots.Slots): a cap per node and per client, released however the upload ends."""
+"""Upload slots (service.http.slots.Slots): a cap per node and per client, released however the upload ends."""
 
 from __future__ import annotations
 
 import pytest
 
 from chemaudit.errors import RateLimited, Unavailable
-from service.slots import Slots
+from service.http.slots import Slots
 
 
 def test_the_caps_refuse_beyond_them_and_free_on_exit():

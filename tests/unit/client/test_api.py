@@ -7,7 +7,7 @@ import socket
 import pytest
 from aiohttp import web
 
-from service.client.api import (
+from chemaudit_client.api import (
     ApiClient,
     ServerError,
     SocketLost,

@@ -7,10 +7,10 @@ import argparse
 import pytest
 
 from chemaudit import job_options
-from service.client import DEFAULT_SERVER, add_client_commands
-from service.client.api import ClientFailure
-from service.client.commands import export_options, filter_params, read_indices, upload_fields
-from service.upload import OPTION_FLAGS
+from chemaudit_client import DEFAULT_SERVER, add_client_commands
+from chemaudit_client.api import ClientFailure
+from chemaudit_client.commands import export_options, filter_params, read_indices, upload_fields
+from service.http.upload import OPTION_FLAGS
 
 
 def parser() -> argparse.ArgumentParser:

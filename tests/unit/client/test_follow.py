@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from service.client.api import ServerError, SocketLost, SocketRefused, Unreachable
-from service.client.follow import Backoff, Follower
+from chemaudit_client.api import ServerError, SocketLost, SocketRefused, Unreachable
+from chemaudit_client.follow import Backoff, Follower
 
 JOB = "550e8400-e29b-41d4-a716-446655440000"
 

@@ -11,11 +11,11 @@ import pytest
 from chemaudit.chemistry import AuditOptions
 from chemaudit.export import FLAT_COLUMNS, FORMATS, HEADERS
 from chemaudit.settings import Settings
-from service.client import EXPORT_FORMATS, local_audit
-from service.client.api import ClientFailure
-from service.client.local_audit import LocalAudit
-from service.client.local_rows import export_row, flat_row, result_row
-from service.client.progress import ProgressDisplay
+from chemaudit_client import EXPORT_FORMATS, local_audit
+from chemaudit_client.api import ClientFailure
+from chemaudit_client.local_audit import LocalAudit
+from chemaudit_client.local_rows import export_row, flat_row, result_row
+from chemaudit_client.progress import ProgressDisplay
 from tests.support.molecules import NCI_SDF_200, nci_smiles
 
 

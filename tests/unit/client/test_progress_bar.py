@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from service.client.progress import (
+from chemaudit_client.progress import (
     BAR_WIDTH,
     ProgressDisplay,
     ProgressState,

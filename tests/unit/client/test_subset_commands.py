@@ -6,9 +6,9 @@ import argparse
 
 import pytest
 
-from service.client import add_client_commands
-from service.client.commands import upload_fields
-from service.client.subset_commands import parse_indices, score_table
+from chemaudit_client import add_client_commands
+from chemaudit_client.commands import upload_fields
+from chemaudit_client.subset_commands import parse_indices, score_table
 
 
 def parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.result_rows import to_item, to_row
-from service.client.table import clip, render_table, results_text, status_text
+from chemaudit_client.table import clip, render_table, results_text, status_text
 from tests.support.molecules import nci_smiles
 
 

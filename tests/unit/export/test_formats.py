@@ -9,14 +9,14 @@ import pytest
 
 from chemaudit.export import ROW_SHAPES, encoder_class, iter_encode, make_encoder
 from chemaudit.export.formats import FORMAT_NAMES, FORMATS, LOCAL_FORMATS, OPTIONS, catalog
-from service.client import EXPORT_FORMATS
-from service.client.local_audit import FORMAT_BY_SUFFIX
-from service.openapi_exports import export_operations
+from chemaudit_client import EXPORT_FORMATS
+from chemaudit_client.local_audit import FORMAT_BY_SUFFIX
+from service.openapi.exports import export_operations
 from tests.unit.export.rows import smiles_rows
 
 
 def test_the_table_loads_no_rdkit():
-    code = ("import sys, chemaudit.export.formats, service.client, service.client.commands;"
+    code = ("import sys, chemaudit.export.formats, chemaudit_client, chemaudit_client.commands;"
             " print(sorted(m for m in sys.modules if m.startswith(('rdkit', 'numpy', 'fpdf'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

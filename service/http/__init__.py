@@ -1,0 +1,1 @@
+"""The HTTP API's request handlers and what they share: auth, limits, budgets, error shape, body reading."""

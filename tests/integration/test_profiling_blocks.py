@@ -13,6 +13,9 @@ import pytest
 
 from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.result_rows import DETAIL_COLUMNS, detail_values
+from chemaudit.settings import Settings
+from chemaudit_client.local_audit import LocalAudit
+from chemaudit_client.progress import ProgressDisplay
 from service.app import create_app
 from tests.integration.helpers import upload, wait_for_status
 from tests.integration.test_openapi import assert_conforms
@@ -103,9 +106,15 @@ async def test_an_upload_with_both_flags_stores_chemaudits_blocks(client, start_
     assert sum(row["profile_score"] != "" for row in rows) == len(succeeded)
 
 
-async def test_a_job_without_the_flags_has_no_blocks_and_reuses_none_of_their_results(client, start_worker):
+async def test_a_job_without_the_flags_has_no_blocks_and_reuses_none_of_their_results(client, start_worker, tmp_path):
     start_worker()
     with_blocks = await _finished(client, include_profiling="true", include_safety_assessment="true")
+    # The export query's columns (SQL) are the local audit's (Python): the same file, byte for byte.
+    served = await (await client.get(f"/api/v1/batch/{with_blocks}/export", params={"format": "csv"})).read()
+    local = LocalAudit(NCI_SDF_200, tmp_path / "local.csv", "csv", jobs=1, settings=Settings(),
+                       flags={"include_profiling": True, "include_safety_assessment": True})
+    local.run(ProgressDisplay(io.StringIO(), label="audit", tty=False, plain_interval=60.0))
+    assert (tmp_path / "local.csv").read_bytes() == served
     plain = await _finished(client)
     stats = (await (await client.get(f"/api/v1/batch/{plain}/stats")).json())
     assert stats["reused"] == 0  # another option set is another cache key

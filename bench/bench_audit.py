@@ -104,7 +104,8 @@ def stages(molecules: list[str], options: AuditOptions) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--count", type=int, default=2000, help="molecules from first_5K.smi")
-    parser.add_argument("--all-options", action="store_true", help="also time all alerts + standardization")
+    parser.add_argument("--all-options", action="store_true",
+                        help="also time all alerts + standardization, then the compound profile and safety blocks")
     parser.add_argument("--profile", type=int, metavar="N", help="print the N top functions under cProfile")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     parser.add_argument("--stages", action="store_true", help="CPU time per stage of the audit")
@@ -131,6 +132,8 @@ def main() -> None:
         everything = AuditOptions(include_extended_safety=True, include_chembl_alerts=True,
                                   include_standardization=True)
         report("all options", *run(molecules, everything))
+        blocks = AuditOptions(include_profiling=True, include_safety_assessment=True)
+        report("profiling + safety assessment", *run(molecules, blocks))
 
 
 if __name__ == "__main__":

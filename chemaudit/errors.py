@@ -24,9 +24,6 @@ class ChemAuditError(Exception):
         self.headers = {**getattr(self, "headers", {}), name: value}
         return self
 
-    def to_dict(self) -> dict:
-        return {"error": self.code, "detail": self.detail}
-
 
 class BadInput(ChemAuditError):
     status = 400

@@ -32,10 +32,6 @@ def estimate_eta(processed: int, total: int, *, anchor_processed: int | None,
     return int(math.ceil(remaining / rate))
 
 
-def is_progress_message(message: dict) -> bool:
-    return all(name in message for name in PROGRESS_FIELDS)
-
-
 def progress_message(raw: dict) -> dict:
     """A progress message in its one shape, whether read from a NOTIFY or from the tables:
     MESSAGE_FIELDS in that order (PROGRESS_FIELDS, then `seq` and `error_message`), then anything

@@ -24,7 +24,7 @@ from service.http import (
     validate,
 )
 from service.http.analytics_api import setup_analytics_routes
-from service.http.auth import check_key_settings, create_ticket
+from service.http.auth import check_key_settings, create_ticket, setup_query_key_log
 from service.http.budgets import setup_budgets
 from service.http.export_api import setup_export_routes
 from service.http.forwarded import client_address_middlewares
@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[errors_middleware, *client_address_middlewares(settings.trusted_proxies)],
                           client_max_size=1024 * 1024)
     app[SETTINGS] = settings
+    setup_query_key_log(app)
     app[UPLOAD_LIMITER] = RateLimiter(settings.upload_rate_per_minute)
     app[UPLOAD_SLOTS] = Slots("uploads", settings.max_concurrent_uploads, settings.max_uploads_per_client,
               settings.upload_retry_after)

@@ -24,7 +24,6 @@ FREQUENCY_TOP = 50  # scaffolds in frequency_distribution before "Other"
 CLUSTERS_LISTED = 1_000
 PER_MOLECULE = 1_000  # taxonomy / R-group rows listed
 PAIRS_LISTED = 1_000
-SPACE_POINTS = space.FIT_SAMPLE  # points listed for the scatter plot (the fitted sample)
 
 
 def run_scaffold(ctx: RunContext) -> dict:

@@ -115,10 +115,6 @@ class Workbook:
         if self._sheet is not None:
             self._close()
 
-    def sheet_number(self) -> int:
-        """The number of the sheet being written (its part is xl/worksheets/sheet<n>.xml)."""
-        return len(self.names)
-
     def finish(self, defaults: str = "", overrides: str = "") -> None:
         self.end_sheet()
         for name, text in xlsx_parts.package_parts(self.names, defaults, overrides).items():

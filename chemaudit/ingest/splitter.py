@@ -54,11 +54,6 @@ class UploadSplitter:
         self._out: list[Record] = []
         self._finished = False
 
-    @property
-    def record_count(self) -> int:
-        """How many records have been produced so far."""
-        return self._numbering.count
-
     def feed(self, data: bytes) -> list[Record]:
         """Take the next piece of the upload; return the records it completed."""
         self._check_open()

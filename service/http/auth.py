@@ -34,7 +34,12 @@ VARIABLE = "CHEMAUDIT_API_KEY_HASHES"
 DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 DEPRECATION_LOG_SECONDS = 60.0
 log = logging.getLogger("chemaudit.auth")
-_last_deprecation_log = [float("-inf")]
+# When this app last logged a key in a URL (a one-item list, so handlers can update it).
+QUERY_KEY_LOGGED = web.AppKey("query_key_logged", list)
+
+
+def setup_query_key_log(app: web.Application) -> None:
+    app[QUERY_KEY_LOGGED] = [float("-inf")]
 
 
 class KeySettingsError(ValueError):
@@ -73,8 +78,9 @@ def _note_query_key(request: web.Request) -> None:
     """Count, and now and then log, a key sent in the URL (never the key itself)."""
     QUERY_KEYS.inc()
     now = time.monotonic()
-    if now - _last_deprecation_log[0] >= DEPRECATION_LOG_SECONDS:
-        _last_deprecation_log[0] = now
+    last_logged = request.app[QUERY_KEY_LOGGED]
+    if now - last_logged[0] >= DEPRECATION_LOG_SECONDS:
+        last_logged[0] = now
         log.warning("an API key was sent as ?api_key= (%s %s): deprecated, it lands in proxy logs and "
                     "browser history; send X-API-Key, or a ?ticket= from POST /api/v1/tickets",
                     request.method, request.path)

@@ -15,7 +15,6 @@ from aiohttp import web
 
 from chemaudit.db.results_queries import RESULT_STATUSES, SORT_DIRECTIONS, SORT_KEYS, ResultFilter, ResultOrder
 from chemaudit.errors import InvalidOption
-from chemaudit.flags import parse_flag
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .:+()/-]{0,99}$")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -55,12 +54,6 @@ def choice_param(request: web.Request, name: str, choices, default: str | None) 
     if raw.lower() not in choices:
         raise InvalidOption(f"{name} must be one of {', '.join(choices)}, not {raw[:40]!r}.")
     return raw.lower()
-
-
-def bool_param(request: web.Request, name: str, default: bool) -> bool:
-    """true/false, 1/0, yes/no, on/off (any case); anything else is a 422."""
-    raw = _raw(request, name)
-    return default if raw is None else parse_flag(name, raw)
 
 
 def name_param(request: web.Request, name: str, what: str) -> str | None:

@@ -41,6 +41,7 @@ from service.profiles import setup_profile_routes
 from service.progress_source import latest_message
 from service.rate_limit import RateLimiter
 from service.results_api import setup_results_routes
+from service.shared_metrics import shared_gauges
 from service.slots import Slots
 from service.subsets import setup_subset_routes
 
@@ -123,5 +124,5 @@ def create_app(settings: Settings) -> web.Application:
     app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
     setup_budgets(app)  # exports and /validate: caps, rate, process pool
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _broker, _listener, analytics_listener, loop_lag_context])
+    app.cleanup_ctx.extend([_database, _broker, _listener, analytics_listener, loop_lag_context, shared_gauges])
     return app

@@ -1,0 +1,247 @@
+"""Many sockets per node (issue 15): 10,000 WebSocket clients on one node, 1 and 2 web processes.
+
+For each scenario, (a) the clients spread over 100 jobs and (b) all on one job, and for each
+process count (`--socket-web-processes`, default 1 and 2), a fresh `chemaudit serve
+--web-processes N` (2 real workers, a real database) and:
+
+1. the web processes' RSS (the sum over them: the `serve` process itself with N = 1, its
+   `web --reuse-port` children otherwise) before any socket, and again once every client has
+   connected, read its snapshot and sits idle: the growth per 1,000 idle sockets;
+2. progress on those jobs through the real path: each event is appended with the project's own
+   named query (`append_event`) in a transaction of its own, like a worker's batch, and the
+   `job_events` trigger NOTIFYs it; the jobs are real rows with no chunks, so the workers never
+   touch them. The commit time is the database's: `clock_timestamp()` read as the transaction's
+   last statement, just before COMMIT (everything runs on this machine, one clock);
+3. at each client, the time its bytes arrived (bench/socket_clients.py: lean clients spread over
+   `--socket-client-processes` processes, so that one Python reader is not what is measured), and
+   from it the delivery latency p50 / p95 / p99 / max; per client, the messages expected (every
+   event of its job after its snapshot) against those delivered, missing and repeated, and its
+   close code (1000 after the terminal message).
+
+Printed besides: the latency to the writer's own COMMIT return and to the benchmark's own LISTEN
+connection (what PostgreSQL alone takes), the server's NOTIFY -> fan-out histogram (from /metrics,
+which adds up every web process), the CPU of the web processes and of the machine by owner.
+Targets: p99 <= 50 ms, every message delivered once, <= 30 MB web RSS per 1,000 idle sockets.
+Nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import time
+import uuid
+
+from bench.common import Row, load_average, ms, percentile, raise_open_files, say, verdict
+from bench.harness import Server
+from bench.procs import CpuAccount, cmdline, cpu_seconds, descendants, status_kib
+from bench.progress import create_jobs, histogram_summary, server_histogram
+from bench.socket_clients import client_process
+
+LATENCY_TARGET = 0.050
+RSS_TARGET_MB = 30.0
+TOTAL = 1000  # each job's `total`; its events step `processed` towards it
+
+
+def web_pids(server: Server, processes: int) -> list[int]:
+    if processes == 1:
+        return [server.web_pid]
+    return sorted(pid for pid, depth in descendants(server.web_pid).items()
+                  if depth == 1 and "--reuse-port" in cmdline(pid))
+
+
+def rss_kib(pids: list[int]) -> int:
+    return sum(status_kib(pid, "VmRSS") for pid in pids)
+
+
+async def write_events(database_url: str, schedule: list[list[int]], job_ids: list[str],
+                       tick: float) -> tuple[dict, dict, dict]:
+    """Commit the scheduled events tick by tick. Returns, per (job index, seq): the database's
+    clock just before COMMIT, the writer's clock once COMMIT returned, and when the benchmark's
+    own LISTEN connection heard the NOTIFY."""
+    import asyncpg
+    import psycopg
+
+    from chemaudit.db import queries as q
+    from chemaudit.db.schema import NOTIFY_CHANNEL
+
+    index = {job_id: i for i, job_id in enumerate(job_ids)}
+    db_clock: dict[tuple[int, int], float] = {}
+    returned: dict[tuple[int, int], float] = {}
+    heard: dict[tuple[int, int], float] = {}
+
+    def on_notify(_conn, _pid, _channel, payload):
+        now = time.time()
+        data = json.loads(payload)
+        if data["job_id"] in index:
+            heard[(index[data["job_id"]], data["seq"])] = now
+
+    listener = await asyncpg.connect(database_url)
+    await listener.add_listener(NOTIFY_CHANNEL, on_notify)
+    done = dict.fromkeys(range(len(job_ids)), 0)
+    final = {i: (step, k) for step, jobs in enumerate(schedule) for k, i in enumerate(jobs)}
+    try:
+        async with await psycopg.AsyncConnection.connect(database_url) as conn:
+            next_tick = time.monotonic()
+            for step, jobs in enumerate(schedule):
+                for k, i in enumerate(jobs):
+                    last = final[i] == (step, k)  # each job's last event ends it: `complete`
+                    job_id = uuid.UUID(job_ids[i])
+                    done[i] = TOTAL if last else min(TOTAL - 1, done[i] + max(1, TOTAL // 50))
+                    status = "complete" if last else "processing"
+                    async with conn.transaction():
+                        await conn.execute(
+                            "UPDATE jobs SET processed = %s, status = %s,"
+                            " finished_at = CASE WHEN %s = 'complete' THEN now() END WHERE id = %s",
+                            (done[i], status, status, job_id))
+                        event = q.append_event(job_id, 0 if last else 60)
+                        seq = (await (await conn.execute(event.sql, event.params)).fetchone())[0]
+                        clock = (await (await conn.execute(
+                            "SELECT extract(epoch FROM clock_timestamp())::float8")).fetchone())[0]
+                    returned[(i, seq)] = time.time()
+                    db_clock[(i, seq)] = clock
+                next_tick += tick
+                await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
+        await asyncio.sleep(1.0)
+    finally:
+        await listener.close()
+    return db_clock, returned, heard
+
+
+def _schedule(jobs: int, events_per_job: int, jobs_per_tick: int) -> list[list[int]]:
+    """Round robin: each tick, `jobs_per_tick` jobs get one event, until each had `events_per_job`."""
+    total = jobs * events_per_job
+    return [[(t * jobs_per_tick + k) % jobs for k in range(jobs_per_tick)]
+            for t in range(total // jobs_per_tick)]
+
+
+def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> dict:
+    job_ids = create_jobs(server.database_url, jobs, TOTAL)
+    pids = web_pids(server, processes)
+    time.sleep(1.0)
+    rss_before = rss_kib(pids)
+    assignment = [(n, n % jobs, job_ids[n % jobs]) for n in range(sockets)]
+    count = max(1, opts.socket_client_processes)
+    context = multiprocessing.get_context("spawn")
+    ready, results, finish = context.Queue(), context.Queue(), context.Event()
+    procs = [context.Process(target=client_process, daemon=True,
+                             args=("127.0.0.1", server.port, assignment[p::count], ready, finish, results))
+             for p in range(count)]
+    began = time.monotonic()
+    for proc in procs:
+        proc.start()
+    try:
+        reports = [ready.get(timeout=600) for _ in procs]
+        connect_seconds = time.monotonic() - began
+        connected = sum(r[1] for r in reports)
+        failed = sum(r[3] for r in reports)
+        time.sleep(2.0)  # idle: nothing is sent until the events start
+        rss_after = rss_kib(pids)
+        say(f"  [{processes}p, {jobs} jobs] {connected:,} of {sockets:,} sockets open in {connect_seconds:.0f} s "
+            f"({failed} failed{': e.g. ' + next((r[2][0] for r in reports if r[2]), '') if failed else ''}); "
+            f"web RSS {rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MB over {len(pids)} process(es)")
+        jobs_per_tick = max(1, jobs // 10) if jobs > 1 else 1
+        tick = opts.socket_tick if jobs > 1 else opts.socket_tick_one_job
+        schedule = _schedule(jobs, opts.socket_events if jobs > 1 else 3 * opts.socket_events, jobs_per_tick)
+        account = CpuAccount(server.tree_cpu)
+        web_cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        histogram_before = server_histogram(server.base)
+        started = time.monotonic()
+        db_clock, returned, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, tick))
+        events_seconds = time.monotonic() - started
+        web_cpu = sum(cpu_seconds(pid) for pid in pids) - web_cpu_before
+        deadline = time.monotonic() + 60  # for the last frames and closes
+        time.sleep(1.0)
+        finish.set()
+        outputs = [results.get(timeout=max(30.0, deadline - time.monotonic() + 60)) for _ in procs]
+        split = account.stop()
+        fanout = histogram_summary(histogram_before, server_histogram(server.base))
+    finally:
+        finish.set()
+        for proc in procs:
+            proc.join(15)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+    return {"connected": connected, "sockets": sockets, "failed": failed, "rss": (rss_before, rss_after),
+            "processes": len(pids), "db_clock": db_clock, "returned": returned, "heard": heard,
+            "outputs": outputs, "web_cpu": web_cpu, "events_seconds": events_seconds, "split": split,
+            "fanout": fanout, "tick": tick, "events": len(db_clock)}
+
+
+def summarise(r: dict) -> dict:
+    by_job: dict[int, list[int]] = {}
+    for (job, seq) in r["db_clock"]:
+        by_job.setdefault(job, []).append(seq)
+    latency, from_return, complete, missing, repeated, extra, closed_1000, clients = [], [], 0, 0, 0, 0, 0, 0
+    expected_total = delivered_total = 0
+    for out in r["outputs"]:
+        for _no, job, snapshot, seqs, times, close_code in out["clients"]:
+            clients += 1
+            expected = {s for s in by_job.get(job, []) if s > (snapshot or 0)}
+            got = set(seqs)
+            expected_total += len(expected)
+            delivered_total += len(got & expected)
+            missing += len(expected - got)
+            repeated += len(seqs) - len(got)
+            extra += len(got - expected)
+            complete += expected <= got and len(seqs) == len(got)
+            closed_1000 += close_code == 1000
+            for seq, at in zip(seqs, times):
+                if (job, seq) in r["db_clock"]:
+                    latency.append(at - r["db_clock"][(job, seq)])
+                    from_return.append(at - r["returned"][(job, seq)])
+    rss_before, rss_after = r["rss"]
+    per_thousand = (rss_after - rss_before) / 1024 / max(1e-9, r["connected"] / 1000)
+    pg = [r["heard"][key] - r["db_clock"][key] for key in r["db_clock"] if key in r["heard"]]
+    return {"latency": latency, "from_return": from_return, "pg": pg, "clients": clients, "complete": complete,
+            "missing": missing, "repeated": repeated, "extra": extra, "closed_1000": closed_1000,
+            "expected": expected_total, "delivered": delivered_total, "rss_per_thousand": per_thousand}
+
+
+def report(label: str, r: dict) -> list[Row]:
+    s = summarise(r)
+    lat = s["latency"]
+    p50, p95, p99, worst = (percentile(lat, 50), percentile(lat, 95), percentile(lat, 99),
+                            max(lat, default=float("nan")))
+    rate = s["delivered"] / max(1e-9, r["events_seconds"])
+    say(f"  [{label}] {r['events']} events in {r['events_seconds']:.1f} s ({rate:,.0f} messages/s); "
+        f"commit (database clock) -> client p50 {ms(p50)}, p95 {ms(p95)}, p99 {ms(p99)}, max {ms(worst)}")
+    say(f"      delivered {s['delivered']:,} of {s['expected']:,} expected; clients with every message once "
+        f"{s['complete']:,} / {s['clients']:,} (missing {s['missing']}, repeated {s['repeated']}, "
+        f"unexpected {s['extra']}); closed with 1000: {s['closed_1000']:,}")
+    say(f"      COMMIT returned -> client p99 {ms(percentile(s['from_return'], 99))}; commit -> benchmark's own "
+        f"LISTEN p50 {ms(percentile(s['pg'], 50))}, p99 {ms(percentile(s['pg'], 99))}")
+    say(f"      server NOTIFY -> fan-out done (all web processes): {r['fanout']}")
+    say(f"      web RSS {r['rss'][0] / 1024:.0f} -> {r['rss'][1] / 1024:.0f} MB with {r['connected']:,} idle "
+        f"sockets: {s['rss_per_thousand']:.1f} MB per 1,000; web CPU {r['web_cpu']:.1f} s over "
+        f"{r['events_seconds']:.1f} s; {CpuAccount.describe(r['split'])}; load average {load_average()}")
+    every = s["delivered"] == s["expected"] and not s["repeated"] and s["clients"] == r["sockets"]
+    return [
+        Row("sockets", f"{label}: commit -> client p50 | p95 | p99 | max",
+            f"{ms(p50)} | {ms(p95)} | {ms(p99)} | {ms(worst)}", f"p99 <= {LATENCY_TARGET * 1000:.0f} ms",
+            verdict(p99, LATENCY_TARGET, False)),
+        Row("sockets", f"{label}: delivered / expected (repeats)",
+            f"{s['delivered']:,} / {s['expected']:,} ({s['repeated']})", "all, once", "met" if every else "NOT met"),
+        Row("sockets", f"{label}: web RSS per 1,000 idle sockets", f"{s['rss_per_thousand']:.1f} MB",
+            f"<= {RSS_TARGET_MB:.0f} MB", verdict(s["rss_per_thousand"], RSS_TARGET_MB, False)),
+    ]
+
+
+def run(opts) -> list[Row]:
+    sockets = opts.sockets
+    limit = raise_open_files(sockets + 1024)
+    say(f"sockets: {sockets:,} WebSocket clients over {opts.socket_client_processes} client processes, web "
+        f"processes {opts.socket_web_processes}; this process's open-file limit {limit}; "
+        f"load average {load_average()}")
+    env = {"CHEMAUDIT_WS_MAX_PER_JOB": str(sockets + 100), "CHEMAUDIT_WS_MAX_PER_ADDRESS": str(sockets + 100)}
+    rows: list[Row] = []
+    for jobs in (min(100, max(1, sockets // 100)), 1):
+        for processes in opts.socket_web_processes:
+            label = f"{sockets:,} sockets, {jobs} job{'s' if jobs > 1 else ''}, {processes} web process" \
+                    f"{'es' if processes > 1 else ''}"
+            with Server(f"sockets-{processes}p-{jobs}j", env=env,
+                        serve_args=["--web-processes", str(processes)]) as server:
+                rows += report(label, measure(server, processes, jobs, sockets, opts))
+    return rows

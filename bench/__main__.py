@@ -60,8 +60,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="sockets: events per job with 100 jobs (the one job gets 3 x as many)")
     parser.add_argument("--socket-tick", dest="socket_tick", type=float, default=0.1,
                         help="sockets, 100 jobs: seconds between rounds of events (a tenth of the jobs each)")
-    parser.add_argument("--socket-tick-one-job", dest="socket_tick_one_job", type=float, default=0.1,
-                        help="sockets, 1 job: seconds between its events (0.1: a job's most, EVENT_MIN_INTERVAL)")
+    parser.add_argument("--socket-tick-one-job", dest="socket_tick_one_job", type=float, default=0.5,
+                        help="sockets, 1 job: seconds between its events (0.1 is a job's most, EVENT_MIN_INTERVAL)")
+    parser.add_argument("--socket-grace", dest="socket_grace", type=float, default=120.0,
+                        help="sockets: seconds after the last event before a client still reading is stopped")
     parser.add_argument("--poll-clients", type=int, default=50, help="polling: concurrent clients")
     parser.add_argument("--poll-seconds", type=float, default=10.0, help="polling: seconds per phase")
     parser.add_argument("--jobs", type=int, default=10, help="dbcost: concurrent jobs")

@@ -126,13 +126,26 @@ async def _run(host: str, port: int, assignment: list[tuple[int, int, str]], rea
 
     await asyncio.gather(*(connect(*entry) for entry in assignment))
     ready.put((os.getpid(), len(clients), failures[:3], len(failures)))
+    lags: list[float] = []
+    sampler = asyncio.create_task(_sample_lag(lags))
     pending = {client.done for _no, _job, client in clients}
     while pending and not finish.is_set():
         _done, pending = await asyncio.wait(pending, timeout=0.2)
+    sampler.cancel()
     for future in pending:  # given up on: closed by us, and counted as not closed by the server
         future.cancel()
     return {"clients": [(no, job, c.snapshot_seq, c.seqs, c.times, c.close_code) for no, job, c in clients],
-            "failures": failures}
+            "failures": failures, "lags": lags}
+
+
+async def _sample_lag(lags: list[float], interval: float = 0.01) -> None:
+    """How late a 10 ms timer of this client process fires: how long a frame may wait here,
+    unread, before its stamp (the client's own share of a measured latency)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + interval
+        await asyncio.sleep(interval)
+        lags.append(loop.time() - due)
 
 
 def client_process(host: str, port: int, assignment: list[tuple[int, int, str]], ready, finish, results) -> None:

@@ -7,7 +7,10 @@ process count (`--socket-web-processes`, default 1 and 2), a fresh `chemaudit se
 1. the web processes' RSS (the sum over them: the `serve` process itself with N = 1, its
    `web --reuse-port` children otherwise) before any socket, and again once every client has
    connected, read its snapshot and sits idle: the growth per 1,000 idle sockets;
-2. progress on those jobs through the real path: each event is appended with the project's own
+2. progress on those jobs through the real path (with 100 jobs, a tenth of them get an event every
+   `--socket-tick` 0.1 s, so each job has one a second; the one job has one every
+   `--socket-tick-one-job` 0.5 s: at 10 a second, a job's most, 10,000 sockets are 100,000 frames a
+   second, more than two shared cores can write and read): each event is appended with the project's own
    named query (`append_event`) in a transaction of its own, like a worker's batch, and the
    `job_events` trigger NOTIFYs it; the jobs are real rows with no chunks, so the workers never
    touch them. The commit time is the database's: `clock_timestamp()` read as the transaction's
@@ -30,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import queue
 import time
 import uuid
 
@@ -42,6 +46,33 @@ from bench.socket_clients import client_process
 LATENCY_TARGET = 0.050
 RSS_TARGET_MB = 30.0
 TOTAL = 1000  # each job's `total`; its events step `processed` towards it
+
+
+LAG = "chemaudit_event_loop_lag_seconds"
+
+
+def loop_lag(base: str) -> dict[str, float]:
+    """The web processes' event-loop lag histogram from /metrics (added up over all of them)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:
+        text = response.read().decode()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith(LAG + "_bucket{"):
+            out[line.split('le="', 1)[1].split('"', 1)[0]] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith((LAG + "_sum ", LAG + "_count ")):
+            out[line.split(" ", 1)[0].rsplit("_", 1)[1]] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+def lag_summary(before: dict[str, float], after: dict[str, float]) -> str:
+    count = after.get("count", 0) - before.get("count", 0)
+    if count <= 0:
+        return "no samples"
+    late = {le: count - (after[le] - before.get(le, 0)) for le in ("0.025", "0.05", "0.1") if le in after}
+    return (f"{int(count)} samples, mean {ms((after['sum'] - before.get('sum', 0)) / count)}, "
+            + ", ".join(f"{100 * n / count:.1f}% over {float(le) * 1000:.0f} ms" for le, n in late.items()))
 
 
 def web_pids(server: Server, processes: int) -> list[int]:
@@ -116,6 +147,25 @@ def _schedule(jobs: int, events_per_job: int, jobs_per_tick: int) -> list[list[i
             for t in range(total // jobs_per_tick)]
 
 
+def _collect(results, finish, count: int, grace: float) -> list[dict]:
+    """Each client process's receipts: it ends once the server closed all its sockets (after each
+    job's terminal message); one still reading `grace` seconds after the last event is stopped,
+    and what it missed counts as not delivered."""
+    outputs: list[dict] = []
+    deadline = time.monotonic() + grace
+    while len(outputs) < count:
+        try:
+            outputs.append(results.get(timeout=max(0.1, deadline - time.monotonic())))
+        except queue.Empty:
+            if finish.is_set():
+                raise
+            say(f"      {count - len(outputs)} client process(es) still reading {grace:.0f} s after the last event:"
+                " stopped")
+            finish.set()
+            deadline = time.monotonic() + 60
+    return outputs
+
+
 def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> dict:
     job_ids = create_jobs(server.database_url, jobs, TOTAL)
     pids = web_pids(server, processes)
@@ -146,17 +196,15 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
         schedule = _schedule(jobs, opts.socket_events if jobs > 1 else 3 * opts.socket_events, jobs_per_tick)
         account = CpuAccount(server.tree_cpu)
         web_cpu_before = sum(cpu_seconds(pid) for pid in pids)
-        histogram_before = server_histogram(server.base)
+        histogram_before, lag_before = server_histogram(server.base), loop_lag(server.base)
         started = time.monotonic()
         db_clock, returned, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, tick))
         events_seconds = time.monotonic() - started
+        outputs = _collect(results, finish, len(procs), opts.socket_grace)
         web_cpu = sum(cpu_seconds(pid) for pid in pids) - web_cpu_before
-        deadline = time.monotonic() + 60  # for the last frames and closes
-        time.sleep(1.0)
-        finish.set()
-        outputs = [results.get(timeout=max(30.0, deadline - time.monotonic() + 60)) for _ in procs]
         split = account.stop()
         fanout = histogram_summary(histogram_before, server_histogram(server.base))
+        lag = lag_summary(lag_before, loop_lag(server.base))
     finally:
         finish.set()
         for proc in procs:
@@ -167,7 +215,7 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
     return {"connected": connected, "sockets": sockets, "failed": failed, "rss": (rss_before, rss_after),
             "processes": len(pids), "db_clock": db_clock, "returned": returned, "heard": heard,
             "outputs": outputs, "web_cpu": web_cpu, "events_seconds": events_seconds, "split": split,
-            "fanout": fanout, "tick": tick, "events": len(db_clock)}
+            "fanout": fanout, "loop_lag": lag, "tick": tick, "events": len(db_clock)}
 
 
 def summarise(r: dict) -> dict:
@@ -195,7 +243,8 @@ def summarise(r: dict) -> dict:
     rss_before, rss_after = r["rss"]
     per_thousand = (rss_after - rss_before) / 1024 / max(1e-9, r["connected"] / 1000)
     pg = [r["heard"][key] - r["db_clock"][key] for key in r["db_clock"] if key in r["heard"]]
-    return {"latency": latency, "from_return": from_return, "pg": pg, "clients": clients, "complete": complete,
+    client_lag = [lag for out in r["outputs"] for lag in out.get("lags", [])]
+    return {"latency": latency, "from_return": from_return, "pg": pg, "client_lag": client_lag, "clients": clients, "complete": complete,
             "missing": missing, "repeated": repeated, "extra": extra, "closed_1000": closed_1000,
             "expected": expected_total, "delivered": delivered_total, "rss_per_thousand": per_thousand}
 
@@ -213,7 +262,9 @@ def report(label: str, r: dict) -> list[Row]:
         f"unexpected {s['extra']}); closed with 1000: {s['closed_1000']:,}")
     say(f"      COMMIT returned -> client p99 {ms(percentile(s['from_return'], 99))}; commit -> benchmark's own "
         f"LISTEN p50 {ms(percentile(s['pg'], 50))}, p99 {ms(percentile(s['pg'], 99))}")
-    say(f"      server NOTIFY -> fan-out done (all web processes): {r['fanout']}")
+    say(f"      server NOTIFY -> fan-out done (all web processes): {r['fanout']}; web event-loop lag: {r['loop_lag']}")
+    say(f"      client processes' event-loop lag (a frame's wait to be read): p99 {ms(percentile(s['client_lag'], 99))}, "
+        f"max {ms(max(s['client_lag'], default=float('nan')))}")
     say(f"      web RSS {r['rss'][0] / 1024:.0f} -> {r['rss'][1] / 1024:.0f} MB with {r['connected']:,} idle "
         f"sockets: {s['rss_per_thousand']:.1f} MB per 1,000; web CPU {r['web_cpu']:.1f} s over "
         f"{r['events_seconds']:.1f} s; {CpuAccount.describe(r['split'])}; load average {load_average()}")

@@ -1,11 +1,13 @@
 """The clients of the sockets benchmark (bench/sockets.py): lean WebSocket readers in child processes.
 
-Each client is a bare asyncio Protocol (no client library): it stamps the bytes with time.time()
-the moment `data_received` sees them, cuts frames, and keeps only each text frame's `seq` (read
-with a regular expression, not a JSON parse) and that stamp. Its first frame is the snapshot the
-server sends on connect; the close frame's code is kept. So a client process costs little more
-than its sockets' reads, and on 2 cores the clients take as little CPU as they can from the
-server they measure.
+Each client is a bare non-blocking socket read by an event-loop reader callback (no client
+library). Two stamps per read: the kernel's own receive time of the data (SO_TIMESTAMPNS, Linux:
+when the bytes reached this socket, however long this process then took to read them) and the
+time the process read it. The first is the latency figure: so the client processes, which share
+the two cores with the server and run at the lowest CPU priority (nice 19) to leave them to it,
+are not what is measured. When two frames come in one read, both carry the later receive time
+(never an earlier one). Only each text frame's `seq` is kept (a regular expression, no JSON
+parse); the first frame is the snapshot sent on connect; the close frame's code is kept.
 """
 
 from __future__ import annotations
@@ -14,34 +16,49 @@ import asyncio
 import base64
 import os
 import re
+import socket
+import struct
 import time
 
 from bench.common import raise_open_files
 
 SEQ = re.compile(rb'"seq": (\d+)')
 CONNECT_CONCURRENCY = 25  # per process: under the server's listen backlog (128) for 4 processes
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value (asm-generic/socket.h)
+NICE = 19
 
 
-class Client(asyncio.Protocol):
-    def __init__(self, host: str, path: str, snapshot: asyncio.Future, done: asyncio.Future):
-        self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n").encode()
-        self.snapshot, self.done = snapshot, done
+class Client:
+    def __init__(self, sock: socket.socket, snapshot: asyncio.Future, done: asyncio.Future):
+        self.sock, self.snapshot, self.done = sock, snapshot, done
         self.buffer = bytearray()
         self.upgraded = False
-        self.transport: asyncio.Transport | None = None
         self.snapshot_seq: int | None = None
         self.seqs: list[int] = []
-        self.times: list[float] = []
+        self.kernel_times: list[float] = []
+        self.read_times: list[float] = []
         self.close_code: int | None = None
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        transport.write(self.request)
+    def readable(self) -> None:
+        try:
+            data, ancillary, _flags, _address = self.sock.recvmsg(65536, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._finish(exc)
+            return
+        read_at = time.time()
+        if not data:
+            self._finish(None)
+            return
+        kernel_at = read_at
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+                seconds, nanoseconds = struct.unpack("qq", payload[:16])
+                kernel_at = seconds + nanoseconds / 1e9
+        self._feed(data, kernel_at, read_at)
 
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
+    def _feed(self, data: bytes, kernel_at: float, read_at: float) -> None:
         buffer = self.buffer
         buffer += data
         if not self.upgraded:
@@ -77,33 +94,36 @@ class Client(asyncio.Protocol):
                         self.snapshot.set_result(True)
                 else:
                     self.seqs.append(seq)
-                    self.times.append(now)
+                    self.kernel_times.append(kernel_at)
+                    self.read_times.append(read_at)
             elif opcode == 0x8:  # the server closes after the terminal message: answer and go
                 self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-                self._send_close(payload[:2] or (1000).to_bytes(2, "big"))
-                assert self.transport is not None
-                self.transport.close()
+                mask = os.urandom(4)  # client frames are always masked
+                reply = payload[:2] or (1000).to_bytes(2, "big")
+                try:
+                    self.sock.send(bytes([0x88, 0x80 | len(reply)]) + mask
+                                   + bytes(b ^ mask[i % 4] for i, b in enumerate(reply)))
+                except OSError:
+                    pass
                 self._finish(None)
                 return
 
-    def _send_close(self, payload: bytes) -> None:
-        mask = os.urandom(4)  # client frames are always masked
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        assert self.transport is not None
-        self.transport.write(bytes([0x88, 0x80 | len(payload)]) + mask + masked)
-
     def _finish(self, exc: BaseException | None) -> None:
+        if self.sock.fileno() >= 0:
+            asyncio.get_running_loop().remove_reader(self.sock.fileno())
+            self.sock.close()
         for future in (self.snapshot, self.done):
             if not future.done():
                 if exc is None:
                     future.set_result(False)
                 else:
                     future.set_exception(exc)
-        if exc is not None and self.transport is not None:
-            self.transport.close()
 
-    def connection_lost(self, exc) -> None:
-        self._finish(exc)
+
+def _request(host: str, port: int, path: str) -> bytes:
+    key = base64.b64encode(os.urandom(16)).decode()
+    return (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
 
 
 async def _run(host: str, port: int, assignment: list[tuple[int, int, str]], ready, finish) -> dict:
@@ -114,13 +134,21 @@ async def _run(host: str, port: int, assignment: list[tuple[int, int, str]], rea
 
     async def connect(client_no: int, job_index: int, job_id: str) -> None:
         snapshot, done = loop.create_future(), loop.create_future()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        client = Client(sock, snapshot, done)
         async with semaphore:
             try:
-                _transport, client = await loop.create_connection(
-                    lambda: Client(f"{host}:{port}", f"/ws/batch/{job_id}", snapshot, done), host, port)
+                await loop.sock_connect(sock, (host, port))
+                await loop.sock_sendall(sock, _request(host, port, f"/ws/batch/{job_id}"))
+                loop.add_reader(sock.fileno(), client.readable)
                 await asyncio.wait_for(asyncio.shield(snapshot), 120)
             except (TimeoutError, OSError, RuntimeError) as exc:
                 failures.append(repr(exc)[:200])
+                if sock.fileno() >= 0:
+                    loop.remove_reader(sock.fileno())
+                    sock.close()
                 return
         clients.append((client_no, job_index, client))
 
@@ -132,15 +160,15 @@ async def _run(host: str, port: int, assignment: list[tuple[int, int, str]], rea
     while pending and not finish.is_set():
         _done, pending = await asyncio.wait(pending, timeout=0.2)
     sampler.cancel()
-    for future in pending:  # given up on: closed by us, and counted as not closed by the server
+    for future in pending:  # given up on: counted as not closed by the server
         future.cancel()
-    return {"clients": [(no, job, c.snapshot_seq, c.seqs, c.times, c.close_code) for no, job, c in clients],
+    return {"clients": [(no, job, c.snapshot_seq, c.seqs, c.kernel_times, c.close_code, c.read_times)
+                        for no, job, c in clients],
             "failures": failures, "lags": lags}
 
 
 async def _sample_lag(lags: list[float], interval: float = 0.01) -> None:
-    """How late a 10 ms timer of this client process fires: how long a frame may wait here,
-    unread, before its stamp (the client's own share of a measured latency)."""
+    """How late a 10 ms timer of this client process fires (how long its reads wait)."""
     loop = asyncio.get_running_loop()
     while True:
         due = loop.time() + interval
@@ -151,6 +179,7 @@ async def _sample_lag(lags: list[float], interval: float = 0.01) -> None:
 def client_process(host: str, port: int, assignment: list[tuple[int, int, str]], ready, finish, results) -> None:
     """Connect every (client number, job index, job id) of `assignment`, report, then read until
     every socket is closed by the server or `finish` is set; put the receipts on `results`."""
+    os.nice(NICE)
     raise_open_files(len(assignment) + 256)
     out: dict = {"clients": [], "failures": ["did not run"]}
     try:

@@ -15,11 +15,12 @@ process count (`--socket-web-processes`, default 1 and 2), a fresh `chemaudit se
    `job_events` trigger NOTIFYs it; the jobs are real rows with no chunks, so the workers never
    touch them. The commit time is the database's: `clock_timestamp()` read as the transaction's
    last statement, just before COMMIT (everything runs on this machine, one clock);
-3. at each client, the time its bytes arrived (bench/socket_clients.py: lean clients spread over
-   `--socket-client-processes` processes, so that one Python reader is not what is measured), and
-   from it the delivery latency p50 / p95 / p99 / max; per client, the messages expected (every
-   event of its job after its snapshot) against those delivered, missing and repeated, and its
-   close code (1000 after the terminal message).
+3. at each client, the kernel's receive time of the bytes (SO_TIMESTAMPNS) and the time its process
+   read them (bench/socket_clients.py: lean clients spread over `--socket-client-processes`
+   processes at nice 19, so that they neither take the cores from the server nor add their own
+   reading delay to the figure), and from the receive time the delivery latency p50 / p95 / p99 /
+   max; per client, the messages expected (every event of its job after its snapshot) against
+   those delivered, missing and repeated, and its close code (1000 after the terminal message).
 
 Printed besides: the latency to the writer's own COMMIT return and to the benchmark's own LISTEN
 connection (what PostgreSQL alone takes), the server's NOTIFY -> fan-out histogram (from /metrics,
@@ -141,10 +142,31 @@ async def write_events(database_url: str, schedule: list[list[int]], job_ids: li
 
 
 def _schedule(jobs: int, events_per_job: int, jobs_per_tick: int) -> list[list[int]]:
-    """Round robin: each tick, `jobs_per_tick` jobs get one event, until each had `events_per_job`."""
-    total = jobs * events_per_job
-    return [[(t * jobs_per_tick + k) % jobs for k in range(jobs_per_tick)]
-            for t in range(total // jobs_per_tick)]
+    """Rounds of ticks: in each round every job still running gets one event, `jobs_per_tick`
+    jobs a tick. With several jobs, job i has about 2 x events_per_job x (i + 1) / jobs events
+    (events_per_job on average), so the jobs end one after another over the run, as they do in
+    real life, instead of all closing their sockets in the last round."""
+    if jobs == 1:
+        counts = [events_per_job]
+    else:
+        counts = [max(2, round(2 * events_per_job * (i + 1) / jobs)) for i in range(jobs)]
+    ticks = -(-jobs // jobs_per_tick)
+    return [[i for i in range(t * jobs_per_tick, min(jobs, (t + 1) * jobs_per_tick)) if counts[i] > r]
+            for r in range(max(counts)) for t in range(ticks)]
+
+
+def _ready(ready, procs) -> list[tuple]:
+    """Each client process's report once its sockets are open (a process that died is an error)."""
+    reports: list[tuple] = []
+    deadline = time.monotonic() + 900
+    while len(reports) < len(procs):
+        try:
+            reports.append(ready.get(timeout=1.0))
+        except queue.Empty:
+            dead = [proc.exitcode for proc in procs if proc.exitcode not in (None, 0)]
+            if dead or time.monotonic() > deadline:
+                raise RuntimeError(f"client processes failed (exit codes {dead}) or never connected") from None
+    return reports
 
 
 def _collect(results, finish, count: int, grace: float) -> list[dict]:
@@ -182,7 +204,7 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
     for proc in procs:
         proc.start()
     try:
-        reports = [ready.get(timeout=600) for _ in procs]
+        reports = _ready(ready, procs)
         connect_seconds = time.monotonic() - began
         connected = sum(r[1] for r in reports)
         failed = sum(r[3] for r in reports)
@@ -222,10 +244,12 @@ def summarise(r: dict) -> dict:
     by_job: dict[int, list[int]] = {}
     for (job, seq) in r["db_clock"]:
         by_job.setdefault(job, []).append(seq)
-    latency, from_return, complete, missing, repeated, extra, closed_1000, clients = [], [], 0, 0, 0, 0, 0, 0
+    latency, read, from_return, terminal, others = [], [], [], [], []
+    last_seq = {job: max(seqs) for job, seqs in by_job.items()}
+    complete = missing = repeated = extra = closed_1000 = clients = 0
     expected_total = delivered_total = 0
     for out in r["outputs"]:
-        for _no, job, snapshot, seqs, times, close_code in out["clients"]:
+        for _no, job, snapshot, seqs, times, close_code, read_times in out["clients"]:
             clients += 1
             expected = {s for s in by_job.get(job, []) if s > (snapshot or 0)}
             got = set(seqs)
@@ -236,15 +260,17 @@ def summarise(r: dict) -> dict:
             extra += len(got - expected)
             complete += expected <= got and len(seqs) == len(got)
             closed_1000 += close_code == 1000
-            for seq, at in zip(seqs, times):
+            for seq, at, read_at in zip(seqs, times, read_times):
                 if (job, seq) in r["db_clock"]:
                     latency.append(at - r["db_clock"][(job, seq)])
+                    (terminal if seq == last_seq[job] else others).append(latency[-1])
+                    read.append(read_at - r["db_clock"][(job, seq)])
                     from_return.append(at - r["returned"][(job, seq)])
     rss_before, rss_after = r["rss"]
     per_thousand = (rss_after - rss_before) / 1024 / max(1e-9, r["connected"] / 1000)
     pg = [r["heard"][key] - r["db_clock"][key] for key in r["db_clock"] if key in r["heard"]]
     client_lag = [lag for out in r["outputs"] for lag in out.get("lags", [])]
-    return {"latency": latency, "from_return": from_return, "pg": pg, "client_lag": client_lag, "clients": clients, "complete": complete,
+    return {"latency": latency, "terminal": terminal, "others": others, "read": read, "from_return": from_return, "pg": pg, "client_lag": client_lag, "clients": clients, "complete": complete,
             "missing": missing, "repeated": repeated, "extra": extra, "closed_1000": closed_1000,
             "expected": expected_total, "delivered": delivered_total, "rss_per_thousand": per_thousand}
 
@@ -256,14 +282,19 @@ def report(label: str, r: dict) -> list[Row]:
                             max(lat, default=float("nan")))
     rate = s["delivered"] / max(1e-9, r["events_seconds"])
     say(f"  [{label}] {r['events']} events in {r['events_seconds']:.1f} s ({rate:,.0f} messages/s); "
-        f"commit (database clock) -> client p50 {ms(p50)}, p95 {ms(p95)}, p99 {ms(p99)}, max {ms(worst)}")
+        f"commit (database clock) -> client's kernel p50 {ms(p50)}, p95 {ms(p95)}, p99 {ms(p99)}, max {ms(worst)}")
     say(f"      delivered {s['delivered']:,} of {s['expected']:,} expected; clients with every message once "
         f"{s['complete']:,} / {s['clients']:,} (missing {s['missing']}, repeated {s['repeated']}, "
         f"unexpected {s['extra']}); closed with 1000: {s['closed_1000']:,}")
-    say(f"      COMMIT returned -> client p99 {ms(percentile(s['from_return'], 99))}; commit -> benchmark's own "
+    say(f"      of which the terminal messages (each followed by its socket's close): p50 "
+        f"{ms(percentile(s['terminal'], 50))}, p99 {ms(percentile(s['terminal'], 99))}; the others: p99 "
+        f"{ms(percentile(s['others'], 99))}")
+    say(f"      commit -> read by the client process p50 {ms(percentile(s['read'], 50))}, p99 "
+        f"{ms(percentile(s['read'], 99))}; COMMIT returned -> client p99 {ms(percentile(s['from_return'], 99))}")
+    say(f"      commit -> benchmark's own "
         f"LISTEN p50 {ms(percentile(s['pg'], 50))}, p99 {ms(percentile(s['pg'], 99))}")
     say(f"      server NOTIFY -> fan-out done (all web processes): {r['fanout']}; web event-loop lag: {r['loop_lag']}")
-    say(f"      client processes' event-loop lag (a frame's wait to be read): p99 {ms(percentile(s['client_lag'], 99))}, "
+    say(f"      client processes' event-loop lag (nice 19): p99 {ms(percentile(s['client_lag'], 99))}, "
         f"max {ms(max(s['client_lag'], default=float('nan')))}")
     say(f"      web RSS {r['rss'][0] / 1024:.0f} -> {r['rss'][1] / 1024:.0f} MB with {r['connected']:,} idle "
         f"sockets: {s['rss_per_thousand']:.1f} MB per 1,000; web CPU {r['web_cpu']:.1f} s over "

@@ -40,7 +40,7 @@ import uuid
 
 from bench.common import Row, load_average, ms, percentile, raise_open_files, say, verdict
 from bench.harness import Server
-from bench.procs import CpuAccount, cmdline, cpu_seconds, descendants, status_kib
+from bench.procs import CLK_TCK, CpuAccount, cmdline, descendants, stat_fields, status_kib
 from bench.progress import create_jobs, histogram_summary, server_histogram
 from bench.socket_clients import client_process
 
@@ -81,6 +81,18 @@ def web_pids(server: Server, processes: int) -> list[int]:
         return [server.web_pid]
     return sorted(pid for pid, depth in descendants(server.web_pid).items()
                   if depth == 1 and "--reuse-port" in cmdline(pid))
+
+
+def cpu_split(pids: list[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds of these processes: on loopback the system part holds the
+    kernel's TCP work of both ends of every frame the web process writes."""
+    user = system = 0.0
+    for pid in pids:
+        fields_ = stat_fields(pid)
+        if fields_:
+            user += int(fields_[11]) / CLK_TCK
+            system += int(fields_[12]) / CLK_TCK
+    return user, system
 
 
 def rss_kib(pids: list[int]) -> int:
@@ -217,13 +229,13 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
         tick = opts.socket_tick if jobs > 1 else opts.socket_tick_one_job
         schedule = _schedule(jobs, opts.socket_events if jobs > 1 else 3 * opts.socket_events, jobs_per_tick)
         account = CpuAccount(server.tree_cpu)
-        web_cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        web_cpu_before = cpu_split(pids)
         histogram_before, lag_before = server_histogram(server.base), loop_lag(server.base)
         started = time.monotonic()
         db_clock, returned, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, tick))
         events_seconds = time.monotonic() - started
         outputs = _collect(results, finish, len(procs), opts.socket_grace)
-        web_cpu = sum(cpu_seconds(pid) for pid in pids) - web_cpu_before
+        web_cpu = tuple(after - before for after, before in zip(cpu_split(pids), web_cpu_before))
         split = account.stop()
         fanout = histogram_summary(histogram_before, server_histogram(server.base))
         lag = lag_summary(lag_before, loop_lag(server.base))
@@ -297,8 +309,11 @@ def report(label: str, r: dict) -> list[Row]:
     say(f"      client processes' event-loop lag (nice 19): p99 {ms(percentile(s['client_lag'], 99))}, "
         f"max {ms(max(s['client_lag'], default=float('nan')))}")
     say(f"      web RSS {r['rss'][0] / 1024:.0f} -> {r['rss'][1] / 1024:.0f} MB with {r['connected']:,} idle "
-        f"sockets: {s['rss_per_thousand']:.1f} MB per 1,000; web CPU {r['web_cpu']:.1f} s over "
-        f"{r['events_seconds']:.1f} s; {CpuAccount.describe(r['split'])}; load average {load_average()}")
+        f"sockets: {s['rss_per_thousand']:.1f} MB per 1,000")
+    user, system = r["web_cpu"]
+    say(f"      web CPU {user + system:.1f} s (user {user:.1f} + system {system:.1f}) over {r['events_seconds']:.1f} s: "
+        f"{1e6 * (user + system) / max(1, s['delivered']):.0f} us per delivered message; "
+        f"{CpuAccount.describe(r['split'])}; load average {load_average()}")
     every = s["delivered"] == s["expected"] and not s["repeated"] and s["clients"] == r["sockets"]
     return [
         Row("sockets", f"{label}: commit -> client p50 | p95 | p99 | max",

@@ -25,6 +25,7 @@ from service.worker_pools import WorkerPools
 log = logging.getLogger("chemaudit.cli")
 
 DEBUG_HELP = "on failure, print the traceback too (else one line)"
+CLI_MODULE = __spec__.name if __spec__ is not None else __name__  # `python -m CLI_MODULE`: each web process
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -96,7 +97,7 @@ def cmd_web(args) -> int:
     if settings.web_processes != 1:
         from service.web_processes import run_web_processes
 
-        run_web_processes(settings, _child_env(settings))
+        run_web_processes(settings, _child_env(settings), CLI_MODULE)
         return 0
     if args.reuse_port:
         from service.web_processes import close_sockets_on_shutdown
@@ -165,7 +166,7 @@ def cmd_serve(args) -> int:
             if settings.web_processes != 1:
                 from service.web_processes import run_web_processes
 
-                run_web_processes(settings, _child_env(settings))
+                run_web_processes(settings, _child_env(settings), CLI_MODULE)
             else:
                 _run_web(app, settings)
         finally:

@@ -46,8 +46,9 @@ def check_count(count: int) -> None:
         raise CliError("several web processes need SO_REUSEPORT, which this platform does not have")
 
 
-def child_command(settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "service.cli", "web", "--host", settings.host, "--port", str(settings.port),
+def child_command(settings: Settings, cli_module: str) -> list[str]:
+    """`chemaudit web` for one child, run as `python -m cli_module` (the module of the command)."""
+    return [sys.executable, "-m", cli_module, "web", "--host", settings.host, "--port", str(settings.port),
             "--processes", "1", REUSE_PORT_FLAG]
 
 
@@ -96,11 +97,11 @@ def close_sockets_on_shutdown(app: web.Application) -> None:
 class WebProcesses:
     """N `chemaudit web` children on one port, kept running until stop()."""
 
-    def __init__(self, settings: Settings, env: dict[str, str]):
+    def __init__(self, settings: Settings, env: dict[str, str], cli_module: str):
         check_count(settings.web_processes)
         self.settings = settings
         self.supervisor = WorkerSupervisor(settings.web_processes, 1, {**env, "CHEMAUDIT_WEB_PROCESSES": "1"},
-                                           child_command(settings), name="web process")  # 1: threads, unused
+                                           child_command(settings, cli_module), name="web process")  # 1: threads
         self._held: list[socket.socket] = []
 
     def start(self) -> None:
@@ -128,11 +129,11 @@ class WebProcesses:
         self._held = []
 
 
-def run_web_processes(settings: Settings, env: dict[str, str]) -> None:
+def run_web_processes(settings: Settings, env: dict[str, str], cli_module: str) -> None:
     """The foreground of `web --processes N` and `serve --web-processes N`: until SIGTERM or Ctrl-C."""
     with shared_metrics_dir() as directory:  # the serve's folder when it made one, else one of our own
         shared = {"PROMETHEUS_MULTIPROC_DIR": directory} if directory else {}
-        processes = WebProcesses(settings, {**env, **shared})
+        processes = WebProcesses(settings, {**env, **shared}, cli_module)
         previous = signal.signal(signal.SIGTERM, lambda *_: processes.request_stop())
         try:
             processes.start()

@@ -14,7 +14,7 @@ import pytest
 
 from chemaudit.settings import Settings
 from service import open_files
-from service.cli import _settings, build_parser
+from service.cli import CLI_MODULE, _settings, build_parser
 from service.cli_errors import CliError
 from service.shared_metrics import forget_dead
 from service.web_processes import check_count, child_command, hold_port
@@ -74,7 +74,8 @@ def test_the_options_set_web_processes_and_children_run_one_each(monkeypatch):
     assert _settings(parser.parse_args(["serve", "--web-processes", "2"])).web_processes == 2
     assert _settings(parser.parse_args(["web"])).web_processes == 1
     assert parser.parse_args(["web"]).reuse_port is False
-    command = child_command(Settings(host="127.0.0.1", port=8123, web_processes=3))
+    command = child_command(Settings(host="127.0.0.1", port=8123, web_processes=3), CLI_MODULE)
+    assert CLI_MODULE.endswith("cli") and command[1:3] == ["-m", CLI_MODULE]
     assert command[-5:] == ["--port", "8123", "--processes", "1", "--reuse-port"]
     args = parser.parse_args(command[3:])
     assert args.reuse_port and _settings(args).web_processes == 1 and _settings(args).port == 8123

@@ -34,6 +34,7 @@ BENCHMARKS = {
     "reuse": "bench.reuse",
     "budgets": "bench.budgets",
     "analytics": "bench.analytics",
+    "sockets": "bench.sockets",
 }
 
 
@@ -50,6 +51,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=1000, help="progress: WebSocket clients")
     parser.add_argument("--client-processes", type=int, default=4,
                         help="progress: processes the clients are spread over")
+    parser.add_argument("--sockets", type=int, default=10_000, help="sockets: WebSocket clients on the node")
+    parser.add_argument("--socket-web-processes", dest="socket_web_processes", default=[1, 2],
+                        type=lambda t: [int(s) for s in t.split(",")], help="sockets: web process counts to compare")
+    parser.add_argument("--socket-client-processes", dest="socket_client_processes", type=int, default=4,
+                        help="sockets: processes the clients are spread over")
+    parser.add_argument("--socket-events", dest="socket_events", type=int, default=10,
+                        help="sockets: events per job with 100 jobs (the one job gets 3 x as many)")
+    parser.add_argument("--socket-tick", dest="socket_tick", type=float, default=0.1,
+                        help="sockets, 100 jobs: seconds between rounds of events (a tenth of the jobs each)")
+    parser.add_argument("--socket-tick-one-job", dest="socket_tick_one_job", type=float, default=0.5,
+                        help="sockets, 1 job: seconds between its events (0.1 is a job's most, EVENT_MIN_INTERVAL)")
+    parser.add_argument("--socket-grace", dest="socket_grace", type=float, default=120.0,
+                        help="sockets: seconds after the last event before a client still reading is stopped")
     parser.add_argument("--poll-clients", type=int, default=50, help="polling: concurrent clients")
     parser.add_argument("--poll-seconds", type=float, default=10.0, help="polling: seconds per phase")
     parser.add_argument("--jobs", type=int, default=10, help="dbcost: concurrent jobs")

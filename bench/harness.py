@@ -88,8 +88,9 @@ class Server:
     """`chemaudit serve` on a fresh database and a free loopback port, in its own process group."""
 
     def __init__(self, label: str, env: dict[str, str] | None = None, workers: int = 2,
-                 api_key: str | None = None):
+                 api_key: str | None = None, serve_args: list[str] | None = None):
         self.label = label
+        self.serve_args = list(serve_args or [])  # more `chemaudit serve` options, e.g. --web-processes 2
         self.api_key = api_key  # for the smoke job when the server has keys on
         self.workers = workers
         self.extra_env = dict(env or {})
@@ -124,7 +125,7 @@ class Server:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             chemaudit_command() + ["serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                   "--workers", str(self.workers)],
+                                   "--workers", str(self.workers), *self.serve_args],
             env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
         )
         started = time.monotonic()

@@ -20,6 +20,7 @@ class Settings:
     data_dir: str = ".chemaudit"
     host: str = "0.0.0.0"
     port: int = 8001
+    web_processes: int = 1  # web processes of one node, all on the one port (SO_REUSEPORT)
     workers: int = 2
     worker_threads: int = 1
 

@@ -38,6 +38,7 @@ from service.keys import BROKER, HUB, LISTENER, POOL, SETTINGS, UPLOAD_COMMITS, 
 from service.openapi.routes import setup_openapi_routes
 from service.ops import metrics
 from service.ops.loop_lag import loop_lag_context
+from service.ops.shared_metrics import shared_gauges
 from service.progress.analytics_socket import analytics_listener
 from service.progress.hub import Hub
 from service.progress.job_socket import job_socket
@@ -124,5 +125,5 @@ def create_app(settings: Settings) -> web.Application:
     app[UPLOAD_COMMITS] = asyncio.Semaphore(max(1, min(settings.upload_commit_connections, POOL_SIZE - 1)))
     setup_budgets(app)  # exports and /validate: caps, rate, process pool
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _broker, _listener, analytics_listener, loop_lag_context])
+    app.cleanup_ctx.extend([_database, _broker, _listener, analytics_listener, loop_lag_context, shared_gauges])
     return app

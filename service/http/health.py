@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 
 import psycopg
 from aiohttp import web
@@ -50,6 +51,7 @@ async def health(request: web.Request) -> web.Response:
         "listener_reconnects": request.app[LISTENER].reconnects,
         "schema_revision": await _schema_revision(request) if database else None,
         "schema_head": _head(),
+        "pid": os.getpid(),  # which of the node's web processes answered (`--processes N`)
     }
     return web.json_response(body, status=200 if healthy else 503)
 

@@ -244,6 +244,8 @@ HEALTH = _object(["status", "database", "listener"], {
     "schema_revision": {"type": ["string", "null"],
                         "description": "The database's Alembic revision (null when it cannot be read)."},
     "schema_head": {"type": "string", "description": "The revision this node's code expects."},
+    "pid": {"type": "integer", "description": "Process id of the web process that answered (one of"
+            " `--processes N` on the node)."},
 })
 
 TICKET = _object(["ticket", "expires_in", "expires_at"], {

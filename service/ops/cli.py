@@ -25,11 +25,12 @@ from service.ops.worker_pools import WorkerPools
 log = logging.getLogger("chemaudit.cli")
 
 DEBUG_HELP = "on failure, print the traceback too (else one line)"
+CLI_MODULE = __spec__.name if __spec__ is not None else __name__  # `python -m CLI_MODULE`: each web process
 
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {}
-    for name in ("host", "port", "workers", "database_url"):
+    for name in ("host", "port", "workers", "database_url", "web_processes"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
@@ -92,17 +93,30 @@ def cmd_web(args) -> int:
         raise CliError("needs CHEMAUDIT_DATABASE_URL (use `chemaudit serve` for all-in-one).")
     check_key_settings(settings)  # a bad API key setting refuses before anything else
     _require_schema(settings)
-    _run_web(create_app(settings), settings)
+    app = create_app(settings)  # also refuses bad settings here, not in N restarting children
+    if settings.web_processes != 1:
+        from service.ops.web_processes import run_web_processes
+
+        run_web_processes(settings, _child_env(settings), CLI_MODULE)
+        return 0
+    if args.reuse_port:
+        from service.ops.web_processes import close_sockets_on_shutdown
+
+        close_sockets_on_shutdown(app)
+    _run_web(app, settings, reuse_port=args.reuse_port)
     return 0
 
 
-def _run_web(app: web.Application, settings: Settings) -> None:
+def _run_web(app: web.Application, settings: Settings, reuse_port: bool = False) -> None:
+    from service.ops.open_files import raise_open_file_limit
+
+    raise_open_file_limit(settings)  # every socket is a file descriptor
     # The upload's splitter thread holds the GIL in pure-Python stretches; each time the event
     # loop wants it back it waits up to the switch interval (5 ms by default), many times per
     # request. 1 ms keeps the loop's answers prompt during a large upload.
     sys.setswitchinterval(0.001)
     app.on_startup.append(_freeze_startup_objects)  # after the cleanup contexts have started
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=reuse_port or None)
 
 
 async def _freeze_startup_objects(app: web.Application) -> None:
@@ -145,10 +159,16 @@ def cmd_serve(args) -> int:
     migrate.upgrade(settings.sync_database_url)
     with shared_metrics_dir():  # where this node's workers write metrics and its web node reads them
         supervisor = _supervisor(settings)
+        app = create_app(settings)
         supervisor.start()
         try:
             log.info("serving on http://%s:%d", settings.host, settings.port)
-            _run_web(create_app(settings), settings)
+            if settings.web_processes != 1:
+                from service.ops.web_processes import run_web_processes
+
+                run_web_processes(settings, _child_env(settings), CLI_MODULE)
+            else:
+                _run_web(app, settings)
         finally:
             supervisor.stop()
     return 0
@@ -200,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("serve", "web"):
             p.add_argument("--host", default=None)
             p.add_argument("--port", type=int, default=None)
+            p.add_argument("--processes" if name == "web" else "--web-processes", dest="web_processes",
+                           type=int, default=None, help="web processes on the one port (SO_REUSEPORT; default 1)")
+        if name == "web":  # how each of those processes runs (service/ops/web_processes.py)
+            p.add_argument("--reuse-port", dest="reuse_port", action="store_true", help=argparse.SUPPRESS)
         if name == "purge":
             p.add_argument("--older-than", dest="older_than", type=_age, default=None)
             p.add_argument("--batch-size", dest="batch_size", type=int, default=5000)

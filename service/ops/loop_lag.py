@@ -21,7 +21,7 @@ LAG = Histogram(
     "chemaudit_event_loop_lag_seconds", "How late a 10 ms timer of the web process's event loop fired",
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1), registry=REGISTRY)
 LAG_MAX = Gauge("chemaudit_event_loop_lag_max_seconds", "Worst event-loop lag of this web process since it started",
-                registry=REGISTRY)
+                registry=REGISTRY, multiprocess_mode="livemax")
 
 
 class LoopLagMonitor:

@@ -1,14 +1,12 @@
-"""GET /metrics: Prometheus text for this web node, the workers sharing its metrics directory,
-and job-level gauges read from the database at scrape time."""
+"""GET /metrics: Prometheus text for this web node (all its web processes), the workers sharing
+its metrics directory, and job-level gauges read from the database at scrape time."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from chemaudit.db import queries as q
 from chemaudit.db import scheduling_queries as sq
@@ -23,9 +21,9 @@ from service.ops.metrics_registry import (
     OWNER_RUNNING_JOBS,
     QUEUE_DEPTH,
     RECONNECTS,
-    REGISTRY,
     SOCKETS,
 )
+from service.ops.shared_metrics import render
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -47,15 +45,5 @@ async def metrics(request: web.Request) -> web.Response:
     RECONNECTS.set(request.app[LISTENER].reconnects)
     # In a thread: reading every worker's metric files takes tens of milliseconds on a busy node,
     # which the event loop (and every socket it serves) would otherwise wait for.
-    body = await asyncio.to_thread(_render)
+    body = await asyncio.to_thread(render)  # this web process, and all that share its metrics folder
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-def _render() -> bytes:
-    body = generate_latest(REGISTRY)
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory and os.path.isdir(directory):
-        workers = CollectorRegistry()
-        MultiProcessCollector(workers, path=directory)
-        body += generate_latest(workers)
-    return body

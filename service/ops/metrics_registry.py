@@ -17,9 +17,11 @@ OWNER_QUEUED_CHUNKS = Gauge("chemaudit_owner_queued_chunks", "Chunks waiting for
                             ["owner"], registry=REGISTRY)
 OWNER_CHUNKS_IN_FLIGHT = Gauge("chemaudit_owner_chunks_in_flight", "Chunks being audited now, per owner",
                                ["owner"], registry=REGISTRY)
-SOCKETS = Gauge("chemaudit_websocket_connections", "Open progress sockets on this node", registry=REGISTRY)
+# multiprocess_mode: how the web processes of one node add up (service/shared_metrics.py).
+SOCKETS = Gauge("chemaudit_websocket_connections", "Open progress sockets on this node", registry=REGISTRY,
+                multiprocess_mode="livesum")
 RECONNECTS = Gauge("chemaudit_listener_reconnects", "LISTEN connection re-establishments on this node",
-                   registry=REGISTRY)
+                   registry=REGISTRY, multiprocess_mode="livesum")
 NOTIFY_TO_SEND = Histogram(
     "chemaudit_notify_to_send_seconds",
     "From a NOTIFY reaching this node to the end of its fan-out (written to every socket keeping up,"
@@ -27,7 +29,8 @@ NOTIFY_TO_SEND = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1), registry=REGISTRY)
 REQUESTS = Counter("chemaudit_http_requests_total", "HTTP requests", ["method", "status"], registry=REGISTRY)
 EXPORTS_IN_PROGRESS = Gauge("chemaudit_exports_in_progress",
-                            "Exports streaming on this node (each holds a database connection)", registry=REGISTRY)
+                            "Exports streaming on this node (each holds a database connection)", registry=REGISTRY,
+                            multiprocess_mode="livesum")
 EXPORTS_STARTED = Counter("chemaudit_exports_started_total", "Exports started on this node", registry=REGISTRY)
 EXPORTS_REFUSED = Counter("chemaudit_exports_refused_total",
                           "Exports refused at a cap: reason client (429) or node (503)", ["reason"],

@@ -27,8 +27,10 @@ def worker_command(threads: int, module: str = "tasks.worker", queue: str = "che
 
 
 class WorkerSupervisor:
-    def __init__(self, count: int, threads: int, env: dict[str, str], command: list[str] | None = None):
+    def __init__(self, count: int, threads: int, env: dict[str, str], command: list[str] | None = None,
+                 name: str = "worker"):
         self.count = count
+        self.name = name  # in the log lines: "worker 0 started", "web process 1 exited"
         self.command = command or worker_command(threads)
         self.env = env
         self.processes: list[subprocess.Popen | None] = [None] * count
@@ -47,7 +49,7 @@ class WorkerSupervisor:
         # the process, since the kernel sends the signal when the spawning thread ends.
         process = subprocess.Popen(wrap(self.command), env=self.env)
         self.processes[slot] = process
-        log.info("worker %d started (pid %d)", slot, process.pid)
+        log.info("%s %d started (pid %d)", self.name, slot, process.pid)
 
     def _watch(self) -> None:
         backoff = [0.5] * self.count
@@ -57,8 +59,8 @@ class WorkerSupervisor:
                     continue
                 if self._stopping.is_set():
                     return
-                log.warning("worker %d (pid %d) exited with %s; restarting in %.1fs",
-                            slot, process.pid, process.returncode, backoff[slot])
+                log.warning("%s %d (pid %d) exited with %s; restarting in %.1fs",
+                            self.name, slot, process.pid, process.returncode, backoff[slot])
                 time.sleep(backoff[slot])
                 backoff[slot] = min(backoff[slot] * 2, RESTART_BACKOFF_MAX)
                 self.restarts += 1

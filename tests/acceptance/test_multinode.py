@@ -9,6 +9,8 @@ import aiohttp
 import pytest
 import yaml
 
+from chemaudit.settings import Settings
+from service.ops.open_files import needed
 from tests.faults import client
 from tests.faults.cluster import Cluster
 from tests.support.molecules import write_csv
@@ -26,6 +28,8 @@ def test_compose_file_describes_the_topology():
     for name in ("web-a", "web-b"):
         assert services[name]["command"][:2] == ["chemaudit", "web"]
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        nofile = services[name]["ulimits"]["nofile"]  # room for the sockets (service/ops/open_files.py)
+        assert nofile["soft"] == nofile["hard"] >= needed(Settings())
     for name in ("worker-a", "worker-b"):
         assert services[name]["command"][:2] == ["chemaudit", "worker"]
     database = services["web-a"]["environment"]["CHEMAUDIT_DATABASE_URL"]

@@ -113,7 +113,7 @@ async def test_unknown_job_is_a_404(client):
 async def test_the_formats_catalog_lists_every_format(client):
     body = await (await client.get("/api/v1/export-formats")).json()
     names = [fmt["name"] for fmt in body["formats"]]
-    assert names == ["csv", "tsv", "sdf", "json", "ndjson", "xlsx", "excel", "pdf", "fingerprint", "dedup",
+    assert names == ["csv", "tsv", "sdf", "smi", "json", "ndjson", "xlsx", "excel", "pdf", "fingerprint", "dedup",
                      "scaffold", "property_matrix"]
     excel = body["formats"][names.index("excel")]
     assert excel["options"] == ["include_images", "sheet_layout"]

@@ -20,7 +20,6 @@ Target: p99 <= 50 ms.
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import time
 import uuid
@@ -30,6 +29,7 @@ from bench.common import Row, load_average, ms, percentile, raise_open_files, sa
 from bench.harness import Server
 from bench.procs import CpuAccount
 from bench.progress_clients import client_process
+from bench.socket_events import write_events
 
 TARGET = 0.050
 TICK = 0.1  # seconds between event commits (event_min_interval: at most 10 events/s per job)
@@ -54,74 +54,24 @@ def create_jobs(database_url: str, count: int, total: int) -> list[str]:
     return [str(job_id) for job_id in ids]
 
 
-async def write_events(database_url: str, schedule: list[list[int]], job_ids: list[str], total: int,
-                       tick: float) -> tuple[dict, dict]:
-    """Commit the scheduled events (tick by tick); returns {(job, seq): commit time} and the
-    reference {(job, seq): time the benchmark's own LISTEN connection got the NOTIFY}."""
-    import asyncpg
-    import psycopg
-
-    from chemaudit.db import queries as q
-    from chemaudit.db.schema import NOTIFY_CHANNEL
-
-    index = {job_id: i for i, job_id in enumerate(job_ids)}
-    committed: dict[tuple[int, int], float] = {}
-    heard: dict[tuple[int, int], float] = {}
-
-    def on_notify(_conn, _pid, _channel, payload):
-        now = time.time()
-        data = json.loads(payload)
-        if data["job_id"] in index:
-            heard[(index[data["job_id"]], data["seq"])] = now
-
-    listener = await asyncpg.connect(database_url)
-    await listener.add_listener(NOTIFY_CHANNEL, on_notify)
-    done = {i: 0 for i in range(len(job_ids))}
-    # Each job's last scheduled event is its terminal one (`complete`), in its own slot: jobs end
-    # at different moments, as they do in real life, not all in one burst.
-    final = {i: (step, k) for step, jobs in enumerate(schedule) for k, i in enumerate(jobs)}
-    try:
-        async with await psycopg.AsyncConnection.connect(database_url) as conn:
-            next_tick = time.monotonic()
-            for step, jobs in enumerate(schedule):
-                for k, i in enumerate(jobs):
-                    last = final[i] == (step, k)
-                    job_id = uuid.UUID(job_ids[i])
-                    done[i] = total if last else min(total - 1, done[i] + max(1, total // 50))
-                    status = "complete" if last else "processing"
-                    async with conn.transaction():
-                        await conn.execute(
-                            "UPDATE jobs SET processed = %s, status = %s,"
-                            " finished_at = CASE WHEN %s = 'complete' THEN now() END WHERE id = %s",
-                            (done[i], status, status, job_id))
-                        event = q.append_event(job_id, 0 if last else 60)
-                        seq = (await (await conn.execute(event.sql, event.params)).fetchone())[0]
-                    committed[(i, seq)] = time.time()
-                next_tick += tick
-                await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
-        await asyncio.sleep(1.0)
-    finally:
-        await listener.close()
-    return committed, heard
-
-
 # The server's own figure --------------------------------------------------------------------------
 
 HISTOGRAM = "chemaudit_notify_to_send_seconds"
 
 
-def server_histogram(base: str) -> dict[str, float]:
-    """{le: cumulative count, "sum": s, "count": n} of the web node's NOTIFY -> fan-out histogram."""
+def server_histogram(base: str, metric: str = HISTOGRAM, timeout: float = 10) -> dict[str, float]:
+    """{le: cumulative count, "sum": s, "count": n} of a histogram on the web node's /metrics
+    (by default its NOTIFY -> fan-out time)."""
     import urllib.request
 
-    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=timeout) as response:
         text = response.read().decode()
     out: dict[str, float] = {}
     for line in text.splitlines():
-        if line.startswith(HISTOGRAM + "_bucket{"):
+        if line.startswith(metric + "_bucket{"):
             le = line.split('le="', 1)[1].split('"', 1)[0]
             out[le] = float(line.rsplit(" ", 1)[1])
-        elif line.startswith((HISTOGRAM + "_sum ", HISTOGRAM + "_count ")):
+        elif line.startswith((metric + "_sum ", metric + "_count ")):
             out[line.split(" ", 1)[0].rsplit("_", 1)[1]] = float(line.rsplit(" ", 1)[1])
     return out
 
@@ -170,7 +120,7 @@ def scenario(server: Server, label: str, jobs: int, clients: int, processes: int
         histogram_before = server_histogram(server.base)
         started = time.time()
         recorders = profiling.start([server.web_pid], 600, f"progress-web-{jobs}", idle=False) if spy else []
-        committed, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, 1000, TICK))
+        _, committed, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, TICK, total=1000))
         web_cpu = server.cpu()["web"] - web_before
         fanout = histogram_summary(histogram_before, server_histogram(server.base))
         if recorders:

@@ -12,8 +12,9 @@ TOTAL = 1000  # each job's `total`; its events step `processed` towards it
 
 
 async def write_events(database_url: str, schedule: list[list[int]], job_ids: list[str],
-                       tick: float) -> tuple[dict, dict, dict]:
-    """Commit the scheduled events tick by tick. Returns, per (job index, seq): the database's
+                       tick: float, total: int = TOTAL) -> tuple[dict, dict, dict]:
+    """Commit the scheduled events tick by tick (each job's `processed` stepping towards `total`,
+    its last event `complete`; the progress and sockets benchmarks share it). Returns, per (job index, seq): the database's
     clock just before COMMIT, the writer's clock once COMMIT returned, and when the benchmark's
     own LISTEN connection heard the NOTIFY."""
     import asyncpg
@@ -44,7 +45,7 @@ async def write_events(database_url: str, schedule: list[list[int]], job_ids: li
                 for k, i in enumerate(jobs):
                     last = final[i] == (step, k)  # each job's last event ends it: `complete`
                     job_id = uuid.UUID(job_ids[i])
-                    done[i] = TOTAL if last else min(TOTAL - 1, done[i] + max(1, TOTAL // 50))
+                    done[i] = total if last else min(total - 1, done[i] + max(1, total // 50))
                     status = "complete" if last else "processing"
                     async with conn.transaction():
                         await conn.execute(

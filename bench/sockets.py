@@ -52,17 +52,7 @@ LAG = "chemaudit_event_loop_lag_seconds"
 
 def loop_lag(base: str) -> dict[str, float]:
     """The web processes' event-loop lag histogram from /metrics (added up over all of them)."""
-    import urllib.request
-
-    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:
-        text = response.read().decode()
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if line.startswith(LAG + "_bucket{"):
-            out[line.split('le="', 1)[1].split('"', 1)[0]] = float(line.rsplit(" ", 1)[1])
-        elif line.startswith((LAG + "_sum ", LAG + "_count ")):
-            out[line.split(" ", 1)[0].rsplit("_", 1)[1]] = float(line.rsplit(" ", 1)[1])
-    return out
+    return server_histogram(base, LAG, timeout=30)
 
 
 def lag_summary(before: dict[str, float], after: dict[str, float]) -> str:

@@ -28,7 +28,7 @@ def owner_pid(path: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -43,7 +43,7 @@ def remove_stale(parent: str | None = None) -> list[Path]:
     removed = []
     for path in Path(parent or tempfile.gettempdir()).glob(PREFIX + "*"):
         pid = owner_pid(path)
-        if pid is None or pid == os.getpid() or _alive(pid) or not path.is_dir():
+        if pid is None or pid == os.getpid() or process_alive(pid) or not path.is_dir():
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)

@@ -26,6 +26,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from service.keys import HUB, LISTENER
+from service.ops.metrics_dir import process_alive
 from service.ops.metrics_registry import (
     JOBS,
     MOLECULES_PROCESSED,
@@ -78,22 +79,12 @@ def render() -> bytes:
     return generate_latest(_DATABASE) + generate_latest(_Folder(directory, skip=_DATABASE_NAMES))
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def forget_dead(directory: str) -> list[int]:
     """Drop the live gauges (sockets, reconnects...) of processes that are gone; returns their pids."""
     gone = set()
     for path in Path(directory).glob("gauge_live*_*.db"):
         suffix = path.stem.rsplit("_", 1)[-1]
-        if suffix.isdigit() and not _alive(int(suffix)):
+        if suffix.isdigit() and not process_alive(int(suffix)):
             gone.add(int(suffix))
     for pid in gone:
         mark_process_dead(pid, directory)

@@ -15,6 +15,8 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 
+from service.ops.metrics_dir import process_alive
+
 PREFIX = "chca"  # names of everything made here start with this, then the owner's pid
 
 
@@ -61,21 +63,11 @@ def remove_orphans() -> None:
              for line in ip("-o", "link", "show", "type", "bridge", check=False).stdout.splitlines()]
     for name in names + links:
         owner = name[len(PREFIX):].split("-")[0].rstrip("b")
-        if name.startswith(PREFIX) and owner.isdigit() and not _alive(int(owner)):
+        if name.startswith(PREFIX) and owner.isdigit() and not process_alive(int(owner)):
             if name in names:
                 ip("netns", "del", name, check=False)
             else:
                 ip("link", "del", name, check=False)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass

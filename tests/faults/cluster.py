@@ -19,6 +19,9 @@ FAST_RECOVERY = {
     "CHEMAUDIT_STALE_CHUNK_SECONDS": "3",
     "CHEMAUDIT_LISTENER_PROBE_INTERVAL": "0.5",
     "CHEMAUDIT_COMMIT_INTERVAL": "0.1",
+    # A chunk's lease outlasts the slowest molecule allowed (60 s by default), so a killed
+    # worker's chunk would wait that long for another worker; NCI molecules take milliseconds.
+    "CHEMAUDIT_MOLECULE_TIMEOUT": "8",
 }
 
 
@@ -26,7 +29,7 @@ class Cluster:
     def __init__(self, database_url: str, log_dir: Path, **env: str):
         self.database_url = database_url
         self.log_dir = log_dir
-        self.env = dict(os.environ, CHEMAUDIT_DATABASE_URL=database_url, **FAST_RECOVERY, **env)
+        self.env = {**os.environ, "CHEMAUDIT_DATABASE_URL": database_url, **FAST_RECOVERY, **env}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"

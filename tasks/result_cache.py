@@ -44,8 +44,8 @@ def cache_version() -> str:
     import chemaudit.result_rows as row_format
 
     digest = hashlib.sha256(engine_version().encode())
-    for module in (row_format, scaffold_column):
-        digest.update(b"\0" + Path(module.__file__).read_bytes())
+    for path in (row_format.__file__, scaffold_column.__file__):
+        digest.update(b"\0" + Path(str(path)).read_bytes())
     return digest.hexdigest()[:16]
 
 

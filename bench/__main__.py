@@ -34,6 +34,7 @@ BENCHMARKS = {
     "reuse": "bench.reuse",
     "budgets": "bench.budgets",
     "analytics": "bench.analytics",
+    "scaffold_cost": "bench.scaffold_cost",
     "sockets": "bench.sockets",
 }
 
@@ -75,6 +76,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="sample with py-spy: the workers (pipeline), the web process (upload, progress, polling)")
     parser.add_argument("--analytics-sizes", dest="analytics_sizes", type=lambda t: [int(s) for s in t.split(",")],
                         default=None, help="analytics: job sizes (default 10000,100000,1000000; 1M: scaffold, taxonomy)")
+    parser.add_argument("--analytics-types", dest="analytics_types", type=lambda t: t.split(","), default=None,
+                        help="analytics: only these analysis types, comma-separated (e.g. scaffold)")
+    parser.add_argument("--scaffold-molecules", dest="scaffold_molecules", type=int, default=2_000,
+                        help="scaffold_cost: real molecules audited")
     parser.add_argument("--timeout", type=float, default=1800, help="longest wait for one job, seconds")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]

@@ -1,15 +1,19 @@
 """10. Batch analytics: time and peak memory of each analysis at 10,000 and 100,000 molecules
 (scaffolds and taxonomy also at 1,000,000).
 
-Each size is a complete job written straight into a database of its own (canonical SMILES
-and scores in result_rows, as an audit leaves them; bench/analytics_molecules.py makes the
-molecules), so the figures are the analyses alone. Each run is computed by the workers' own
+Each size is a complete job written straight into a database of its own (canonical SMILES,
+scores and scaffolds in result_rows, as an audit leaves them; bench/analytics_molecules.py makes
+the molecules and their scaffolds), so the figures are the analyses alone. The scaffold analysis
+also runs on a second job of the same molecules stored without scaffolds ("none stored": rows
+stored before migration 0011, the way every scaffold run went before it), except at 1,000,000. Each run is computed by the workers' own
 code (`AnalyticsRunner.run_next`, 2 helper processes, 2 kernel threads) in a fresh process, whose
 wall time and peak RSS are printed with the peak RSS of its helper processes together
 (sampled every 0.1 s).
 Order per size: similarity search (computes and stores the job's fingerprints), similarity
 search again (fingerprints stored: the latency target), clustering (cutoff 0.35), chemical
-space (PCA; t-SNE at the first size only: it embeds a 5,000-molecule sample at any size), scaffold, taxonomy, MMP, R-groups (core: pyridine).
+space (PCA; t-SNE at the first size only: it embeds a 5,000-molecule sample at any size), scaffold
+(stored, then none stored), taxonomy, MMP, R-groups (core: pyridine). `--analytics-types scaffold`
+runs only the analyses of those types.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import uuid
 
 import psycopg
 
-from bench.analytics_molecules import library
+from bench.analytics_molecules import library, library_scaffolds
 from bench.common import ROOT, Row, admin_url, mb, say, verdict
 from chemaudit.analytics.params import normalise
 from chemaudit.db import migrate
@@ -38,13 +42,16 @@ PLAN = (("similarity_search", {"query_index": 0, "top_k": 10}, "fingerprints + s
         ("similarity_search", {"query_index": 1, "top_k": 10}, "search, fingerprints stored"),
         ("clustering", {"cutoff": 0.35}, ""), ("chemical_space", {"method": "pca"}, ""),
         ("chemical_space", {"method": "tsne"}, "t-SNE (5,000 sampled)"),
-        ("scaffold", {}, ""), ("taxonomy", {}, ""), ("mmp", {}, ""), ("rgroup", {"core_smarts": "c1ccncc1"}, ""))
+        ("scaffold", {}, ""), ("scaffold", {}, "scaffold, none stored"),
+        ("taxonomy", {}, ""), ("mmp", {}, ""), ("rgroup", {"core_smarts": "c1ccncc1"}, ""))
+UNSTORED = "scaffold, none stored"  # the PLAN entry run on the job stored without scaffolds
 TARGETS = {("clustering", 100_000): ("time", 120.0), ("scaffold", 1_000_000): ("time", 120.0),
            ("search, fingerprints stored", 100_000): ("time", 1.0)}
 RSS_TARGET_MB = {("clustering", 100_000): 2048}
 
 
-def make_job(url: str, smiles: list[str]) -> str:
+def make_job(url: str, smiles: list[str], scaffolds: list[str | None] | None) -> str:
+    """A complete job of these molecules; `scaffolds` None: stored without them."""
     job_id = str(uuid.uuid4())
     scores = random.Random(5)
     with psycopg.connect(url) as conn:
@@ -53,9 +60,10 @@ def make_job(url: str, smiles: list[str]) -> str:
                      (job_id, len(smiles), len(smiles)))
         doc = conn.execute("INSERT INTO result_docs (status, detail) VALUES ('success', '{}') RETURNING id").fetchone()[0]
         with conn.cursor().copy("COPY result_rows (job_id, idx, name, smiles, status, canonical_smiles, score,"
-                                " doc_id) FROM STDIN") as copy:
+                                " doc_id, scaffold) FROM STDIN") as copy:
             for idx, text in enumerate(smiles):
-                copy.write_row((job_id, idx, f"m{idx}", text, "success", text, scores.randint(20, 100), doc))
+                copy.write_row((job_id, idx, f"m{idx}", text, "success", text, scores.randint(20, 100), doc,
+                                scaffolds[idx] if scaffolds is not None else None))
     return job_id
 
 
@@ -139,8 +147,26 @@ def _rows(label: str, n: int, figures: dict) -> list[Row]:
     return [time_row, rss_row]
 
 
+def _plan(n: int, types: list[str] | None) -> list[tuple[str, dict, str]]:
+    """The PLAN entries run at size n (of `types` only, when given)."""
+    plan = []
+    for analysis, params, label in PLAN:
+        if types and analysis not in types:
+            continue
+        if n >= BIG and (analysis not in BIG_TYPES or label == UNSTORED):
+            continue  # the none-stored scaffold run is the one measured before migration 0011
+        if label.startswith("t-SNE") and n > SIZES[0]:
+            continue  # the same 5,000-molecule sample at any size above it
+        plan.append((analysis, params, label))
+    return plan
+
+
 def run(args) -> list[Row]:
     sizes = getattr(args, "analytics_sizes", None) or [*SIZES, BIG]
+    types = getattr(args, "analytics_types", None)
+    unknown = set(types or ()) - {analysis for analysis, _, _ in PLAN}
+    if unknown:
+        raise ValueError(f"--analytics-types: no such analysis {', '.join(sorted(unknown))}")
     admin = admin_url()
     name = pg.unique_name("chemaudit_bench_analytics")
     url = pg.create_database(admin, name)
@@ -148,16 +174,15 @@ def run(args) -> list[Row]:
     try:
         migrate.upgrade(url)
         for n in sizes:
+            plan = _plan(n, types)
             smiles = library(n)
             began = time.monotonic()
-            job_id = make_job(url, smiles)
-            say(f"{n:,} molecules stored in {time.monotonic() - began:.0f} s")
-            for analysis, params, label in PLAN:
-                if n >= BIG and analysis not in BIG_TYPES:
-                    continue
-                if label.startswith("t-SNE") and n > SIZES[0]:
-                    continue  # the same 5,000-molecule sample at any size above it
-                figures = timed_run(url, job_id, analysis, params)
+            jobs = {False: make_job(url, smiles, library_scaffolds(n))}
+            if any(label == UNSTORED for _, _, label in plan):
+                jobs[True] = make_job(url, smiles, None)
+            say(f"{n:,} molecules stored in {time.monotonic() - began:.0f} s ({len(jobs)} jobs)")
+            for analysis, params, label in plan:
+                figures = timed_run(url, jobs[label == UNSTORED], analysis, params)
                 say(f"  {label or analysis} {n:,}: {figures['seconds']:.2f} s, {figures['status']},"
                     f" RSS {mb(figures['rss_kb'])} + helper {mb(figures['helper_rss_kb'])}")
                 rows += _rows(label or analysis, n, figures)

@@ -5,7 +5,8 @@ them, molecule k is real molecule k mod B with one substituent added at one of i
 bearing carbons (the (k div B)-th of its positions x substituents). That is what a screening
 library is made of (series of close analogues of many chemotypes), so clusters, scaffolds and
 neighbours mean what they would in one. Canonical SMILES, made in a process pool, cached in
-bench/out/ (a million take about a minute on 2 cores the first time).
+bench/out/ (a million take about a minute on 2 cores the first time); so are their scaffolds,
+computed by the function the audit stores them with (`library_scaffolds`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from rdkit import Chem, rdBase
 
 from bench.common import OUT
 from bench.real_molecules import originals
+from chemaudit.analytics import scaffolds
 
 SUBSTITUENTS = ("C", "F", "Cl", "O", "N", "CC", "OC", "C#N", "C(F)(F)F", "Br")
 PIECE = 20_000
+UNREADABLE = "\\N"  # a scaffold line for a SMILES murcko cannot read (no scaffold is this text)
 
 
 def _bases() -> list[str]:
@@ -84,3 +87,23 @@ def library(count: int) -> list[str]:
     OUT.mkdir(parents=True, exist_ok=True)
     Path(path).write_text("\n".join(out))
     return out
+
+
+def _scaffold_piece(smiles: list[str]) -> list[str]:
+    return [UNREADABLE if (s := scaffolds.murcko(text)) is None else s for text in smiles]
+
+
+def library_scaffolds(count: int) -> list[str | None]:
+    """The scaffold of each of `library(count)`, as the audit stores it (`scaffolds.murcko` of the
+    canonical SMILES; None when unreadable): made in a process pool, cached in bench/out/."""
+    path = OUT / f"analytics_{count}.scaffolds"
+    if path.exists():
+        lines = path.read_text().split("\n")[:count]
+    else:
+        smiles = library(count)
+        with ProcessPoolExecutor(2) as pool:
+            pieces = pool.map(_scaffold_piece, [smiles[i:i + PIECE] for i in range(0, len(smiles), PIECE)])
+            lines = [line for piece in pieces for line in piece]
+        OUT.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines))
+    return [None if line == UNREADABLE else line for line in lines]

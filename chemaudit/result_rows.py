@@ -59,8 +59,12 @@ def detail_values(detail: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _detail_value(_get(detail, *path), kind) for name, path, kind in DETAIL_COLUMNS}
 
 
-def to_row(job_id: str, idx: int, name: str, smiles: str, result: dict) -> dict:
-    """Flatten one audit result into the `results` row (filterable columns + full detail)."""
+def to_row(job_id: str, idx: int, name: str, smiles: str, result: dict, scaffold: str | None = None) -> dict:
+    """Flatten one audit result into the `results` row (filterable columns + full detail).
+
+    `scaffold` is the result's Bemis-Murcko scaffold (chemaudit.analytics.scaffolds.of_result),
+    computed by the caller so this module needs no RDKit; None stores it as not computed.
+    """
     validation = result.get("validation") or {}
     alerts = (result.get("alerts") or {}).get("alerts") or []
     issues = validation.get("issues") or []
@@ -82,6 +86,7 @@ def to_row(job_id: str, idx: int, name: str, smiles: str, result: dict) -> dict:
         "alert_count": len(alerts),
         "failed_checks": sorted({issue.get("check_name") for issue in issues if issue.get("check_name")}),
         "alert_catalogs": sorted({alert.get("catalog") for alert in alerts if alert.get("catalog")}),
+        "scaffold": scaffold,
         "detail": {key: result.get(key) for key in DETAIL_KEYS},
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from chemaudit.analytics import scaffolds
 from chemaudit.chemistry import AuditOptions, audit
 from chemaudit.result_rows import detail_values, error_row, to_row
 
@@ -27,7 +28,7 @@ def result_row(idx: int, name: str, kind: str, text: str, error: str | None, opt
         shown = text
     else:
         shown = (result.get("validation") or {}).get("canonical_smiles") or ""
-    return to_row(JOB_ID, idx, name, shown, result)
+    return to_row(JOB_ID, idx, name, shown, result, scaffolds.of_result(result))
 
 
 def _number(value) -> float | None:

@@ -77,9 +77,10 @@ class RunContext:
 
     # Reading ------------------------------------------------------------------------------------
 
-    def molecule_batches(self) -> Iterator[list[tuple[int, str]]]:
-        """(idx, canonical SMILES) of the job's audited molecules, BATCH at a time, in idx order."""
-        yield from self._batches(aq.success_smiles(self.job_id))
+    def molecule_batches(self, query: aq.Query | None = None) -> Iterator[list[tuple[int, str]]]:
+        """(idx, canonical SMILES) of the job's audited molecules (or of those `query` selects),
+        BATCH at a time, in idx order."""
+        yield from self._batches(query or aq.success_smiles(self.job_id))
 
     def _batches(self, query: aq.Query) -> Iterator[list[tuple[int, str]]]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor(name=f"analytics_{self.run_id}") as cur:
@@ -94,9 +95,10 @@ class RunContext:
             if batch:
                 yield batch
 
-    def map(self, function: Callable, batches: Iterable[list]) -> Iterator:
-        """`function` over the batches, in order: in a process pool for large jobs."""
-        if self.total < POOL_FROM or self.settings.analytics_processes <= 1:
+    def map(self, function: Callable, batches: Iterable[list], size: int | None = None) -> Iterator:
+        """`function` over the batches, in order: in a process pool when they hold POOL_FROM
+        items or more (`size`; default: the job's molecules)."""
+        if (self.total if size is None else size) < POOL_FROM or self.settings.analytics_processes <= 1:
             yield from map(function, batches)
             return
         if self._executor is None:
@@ -130,6 +132,11 @@ class RunContext:
     def lookup(self, query: aq.Query) -> list[tuple]:
         with self.pool.connection() as conn:
             return conn.execute(*_q(query)).fetchall()
+
+    def execute(self, query: aq.Query) -> int:
+        """Run a statement that returns no rows; how many rows it wrote."""
+        with self.pool.connection() as conn:
+            return conn.execute(*_q(query)).rowcount
 
     # Writing ------------------------------------------------------------------------------------
 

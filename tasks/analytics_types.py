@@ -27,20 +27,27 @@ PAIRS_LISTED = 1_000
 
 
 def run_scaffold(ctx: RunContext) -> dict:
-    done = 0
+    # The audit stored each molecule's scaffold: RDKit is left for the molecules stored without
+    # one (before migration 0011, or reused from older documents) and the distinct scaffolds.
+    done = ctx.execute(aq.store_scaffolds(ctx.run_id, ctx.job_id))
+    unstored = ctx.total - done
+    ctx.progress(0.9 * done / max(ctx.total, 1), force=True)
 
     def rows():
         nonlocal done
-        for batch in ctx.map(scaffolds.murcko_batch, ctx.molecule_batches()):
+        batches = ctx.molecule_batches(aq.unstored_scaffold_smiles(ctx.job_id))
+        for batch in ctx.map(scaffolds.murcko_batch, batches, size=unstored):
             done += len(batch)
             ctx.progress(0.9 * done / max(ctx.total, 1))
             yield from batch
 
-    ctx.copy("analytics_scaffolds", rows())
+    if unstored > 0:
+        ctx.copy("analytics_scaffolds", rows())
     counts = ctx.lookup(aq.scaffold_counts(ctx.run_id))
     names = [row[0] for row in counts]
     chunks = [names[i:i + 2_000] for i in range(0, len(names), 2_000)]
-    generics = dict(pair for batch in ctx.map(scaffolds.generic_batch, chunks) for pair in batch)
+    generics = dict(pair for batch in ctx.map(scaffolds.generic_batch, chunks, size=len(names))
+                    for pair in batch)
     ctx.copy("analytics_scaffold_groups", ((name, generics[name], n) for name, n in counts))
     ordered = sorted(counts, key=lambda row: (-row[1], row[0]))
     distribution = {name: n for name, n in ordered[:FREQUENCY_TOP]}

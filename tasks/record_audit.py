@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+from chemaudit.analytics import scaffolds
 from chemaudit.chemistry import AuditOptions, audit
+from chemaudit.chemistry.rdlog import TOOLKIT_LOCK
 from chemaudit.result_rows import error_row, to_row
 
 CRASHED = "The toolkit crashed on this record (it was audited in isolation after a worker crash)."
@@ -66,8 +68,10 @@ def audit_record(job_id: str, record: dict, options: AuditOptions, drill: FaultD
         return error_row(job_id, record["idx"], record["name"], "", record["error"])
     drill.apply(record["text"])
     result = audit(record["text"], record["kind"], options)
+    with TOOLKIT_LOCK:  # stored so a scaffold analysis is SQL; the lock: see scaffolds.of_result
+        scaffold = scaffolds.of_result(result)
     shown = shown_smiles(record, (result.get("validation") or {}).get("canonical_smiles"))
-    return to_row(job_id, record["idx"], record["name"], shown, result)
+    return to_row(job_id, record["idx"], record["name"], shown, result, scaffold)
 
 
 def _serve(conn) -> None:

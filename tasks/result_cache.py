@@ -38,10 +38,14 @@ class DocumentGone(RuntimeError):
 @functools.cache
 def cache_version() -> str:
     """The engine version, extended with the row format: result_rows.py flattens a result into
-    the columns a document keeps, so a change there must miss the cache too."""
+    the columns a document keeps and analytics/scaffolds.py computes its scaffold column, so a
+    change in either must miss the cache too."""
+    import chemaudit.analytics.scaffolds as scaffold_column
     import chemaudit.result_rows as row_format
 
-    digest = hashlib.sha256(engine_version().encode() + b"\0" + Path(row_format.__file__).read_bytes())
+    digest = hashlib.sha256(engine_version().encode())
+    for path in (row_format.__file__, scaffold_column.__file__):
+        digest.update(b"\0" + Path(str(path)).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -7,6 +7,8 @@ import math
 from rdkit import Chem, rdBase
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
+_TOOLKIT_ERRORS = (Chem.rdchem.MolSanitizeException, RuntimeError, ValueError)
+
 
 def murcko(smiles: str) -> str | None:
     """The scaffold's canonical SMILES ('' without rings); None when RDKit cannot read it.
@@ -36,6 +38,26 @@ def murcko(smiles: str) -> str | None:
         return Chem.MolToSmiles(scaffold)
 
 
+def of_result(result: dict) -> str | None:
+    """The scaffold an audit result's row stores (see `row_scaffold`).
+
+    Where other threads may audit, call it holding chemaudit.chemistry.rdlog.TOOLKIT_LOCK: the log
+    blocking in `murcko` is process-wide, and an audit collecting RDKit's messages would lose them.
+    """
+    return row_scaffold(result.get("status"), (result.get("validation") or {}).get("canonical_smiles"))
+
+
+def row_scaffold(status: str | None, canonical_smiles: str | None) -> str | None:
+    """`murcko` of a successful result's canonical SMILES; None for any other result and when the
+    toolkit fails (readers then compute it again, as for a row stored before scaffolds were)."""
+    if status != "success" or canonical_smiles is None:
+        return None
+    try:
+        return murcko(canonical_smiles)
+    except _TOOLKIT_ERRORS:
+        return None
+
+
 def _murcko_sanitized(smiles: str) -> str | None:
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
@@ -56,7 +78,7 @@ def generic(scaffold: str) -> str:
         try:
             # The second GetScaffoldForMol drops the exocyclic atoms that were double-bonded.
             framework = MurckoScaffold.GetScaffoldForMol(MurckoScaffold.MakeScaffoldGeneric(mol))
-        except (Chem.rdchem.MolSanitizeException, RuntimeError, ValueError):
+        except _TOOLKIT_ERRORS:
             return scaffold
     return Chem.MolToSmiles(framework)
 

@@ -155,6 +155,22 @@ def success_smiles(job_id: UUID) -> Query:
                  " AND status = 'success' AND canonical_smiles IS NOT NULL ORDER BY idx", {"job": job_id})
 
 
+def store_scaffolds(run_id: int, job_id: UUID) -> Query:
+    """The scaffolds the audit stored (result_rows.scaffold) as the run's rows, in one statement;
+    the molecules counted by `success_count` without one are `unstored_scaffold_smiles`."""
+    return Query("INSERT INTO analytics_scaffolds (run_id, idx, scaffold)"
+                 " SELECT %(run)s, idx, scaffold FROM result_rows WHERE job_id = %(job)s"
+                 " AND status = 'success' AND canonical_smiles IS NOT NULL AND scaffold IS NOT NULL",
+                 {"run": run_id, "job": job_id})
+
+
+def unstored_scaffold_smiles(job_id: UUID) -> Query:
+    """(idx, canonical SMILES) of the audited molecules stored without a scaffold, in idx order."""
+    return Query("SELECT idx, canonical_smiles FROM result_rows WHERE job_id = %(job)s"
+                 " AND status = 'success' AND canonical_smiles IS NOT NULL AND scaffold IS NULL"
+                 " ORDER BY idx", {"job": job_id})
+
+
 def missing_fingerprints(job_id: UUID) -> Query:
     return Query(
         "SELECT r.idx, r.canonical_smiles FROM result_rows r WHERE r.job_id = %(job)s"

@@ -127,7 +127,7 @@ def pending_inputs(job_id: UUID, start_idx: int, end_idx: int) -> Query:
 # The columns of a result row that come from its document (the rest is per record).
 DOC_COLUMNS = (
     "status", "error", "score", "canonical_smiles", "inchikey", "qed", "sa_score", "ml_score",
-    "lipinski_passed", "issue_count", "alert_count", "failed_checks", "alert_catalogs",
+    "lipinski_passed", "issue_count", "alert_count", "failed_checks", "alert_catalogs", "scaffold",
 )
 
 

@@ -169,8 +169,8 @@ def _number(path: str, name: str) -> str:
             f" THEN (x.d #> '{{{path}}}')::float8 END AS {name}")
 
 
-# What fingerprints and scaffolds need: no detail document is read.
-_IDENT_SELECT = "r.idx, r.name, r.smiles, r.canonical_smiles, r.inchikey, r.status, r.score, r.ml_score"
+# What fingerprints and scaffolds need (the scaffold stored at audit): no detail document is read.
+_IDENT_SELECT = "r.idx, r.name, r.smiles, r.canonical_smiles, r.inchikey, r.status, r.score, r.ml_score, r.scaffold"
 # Descriptors for the property matrix, from the stored scoring (as computed at audit time).
 _PROPS_SELECT = _FLAT_SELECT + "," + ",".join(_number(path, name) for path, name in (
     ("scoring,druglikeness,logp", "logp"), ("scoring,druglikeness,tpsa", "tpsa"),

@@ -65,6 +65,13 @@ def _result_columns() -> list[Column]:
     ]
 
 
+def _scaffold() -> Column:
+    """The scaffold of canonical_smiles, computed at audit (migration 0011, so it comes last)."""
+    return Column("scaffold", Text, nullable=True,
+                  comment="Bemis-Murcko scaffold of canonical_smiles ('': no rings), computed at audit;"
+                          " NULL: not computed (error, stored before migration 0011).")
+
+
 jobs = Table(
     "jobs",
     metadata,
@@ -146,6 +153,7 @@ result_docs = Table(
     *_result_columns(),
     Column("detail", JSONB, nullable=False),
     _now(),
+    _scaffold(),
     CheckConstraint("status IN ('success', 'error')", name="status"),
     comment="Each distinct audit result once (cache_key: engine version, options, input).",
 )
@@ -165,6 +173,7 @@ result_rows = Table(
     _now(),
     Column("profile", JSONB, nullable=True,
            comment="The job profile's block for this molecule: score and per-property breakdown."),
+    _scaffold(),
     CheckConstraint("status IN ('success', 'error')", name="status"),
     Index(None, "job_id", "score"),
     Index(None, "job_id", "status", "idx"),

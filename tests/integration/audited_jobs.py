@@ -149,7 +149,7 @@ def copy_job(database_url: str, job_id: str, total: int) -> str:
         for table, columns in (("job_inputs", "name, kind, text, error"),
                                ("results", "name, smiles, status, error, score, canonical_smiles,"
                                 " inchikey, qed, sa_score, ml_score, lipinski_passed, issue_count,"
-                                " alert_count, failed_checks, alert_catalogs, detail")):
+                                " alert_count, failed_checks, alert_catalogs, detail, scaffold")):
             renamed = columns.replace("name,", "name || '#' || k,", 1)
             conn.execute(
                 f"INSERT INTO {table} (job_id, idx, {columns})"

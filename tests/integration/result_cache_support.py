@@ -11,7 +11,7 @@ from psycopg.rows import dict_row
 from tests.integration.helpers import TERMINAL, upload, wait_for_status
 
 ROW_FIELDS = ("idx, name, smiles, status, error, score, canonical_smiles, inchikey, qed, sa_score,"
-              " ml_score, lipinski_passed, issue_count, alert_count, failed_checks, alert_catalogs, detail")
+              " ml_score, lipinski_passed, issue_count, alert_count, failed_checks, alert_catalogs, detail, scaffold")
 
 
 async def audit_file(client, path: Path, timeout: float = 180, **fields) -> str:

@@ -12,6 +12,7 @@ from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.ML.Cluster import Butina
 
+from chemaudit.analytics import scaffolds
 from chemaudit.analytics.taxonomy import RULES
 from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
     GENERATOR,
@@ -21,6 +22,7 @@ from tests.integration.analytics_support import (  # noqa: F401 (fixtures)
     client,
     run_analysis,
 )
+from tests.integration.audited_jobs import copy_job
 
 pytestmark = pytest.mark.integration
 
@@ -61,8 +63,7 @@ async def test_clustering_matches_rdkit_butina(client, analysed_job, molecules):
 
 
 async def test_scaffold_counts_match_rdkit(client, analysed_job, molecules):
-    expected = Counter(Chem.MolToSmiles(MurckoScaffold.GetScaffoldForMol(mol)) if mol.GetRingInfo().NumRings()
-                       else "" for _, mol in molecules)
+    expected = Counter(rdkit_scaffold(mol) for _, mol in molecules)
     run = await run_analysis(client, analysed_job.job_id, "scaffold")
     assert run["status"] == "complete", run
     result = run["result"]
@@ -78,6 +79,75 @@ async def test_scaffold_counts_match_rdkit(client, analysed_job, molecules):
         stored = dict(conn.execute("SELECT scaffold, count FROM analytics_scaffold_groups WHERE run_id = %s",
                                    (run["run_id"],)).fetchall())
     assert stored == dict(expected)
+
+
+def rdkit_scaffold(mol: Chem.Mol) -> str:
+    return Chem.MolToSmiles(MurckoScaffold.GetScaffoldForMol(mol)) if mol.GetRingInfo().NumRings() else ""
+
+
+def test_the_audit_stores_each_successful_molecules_scaffold(analysed_job, molecules):
+    with psycopg.connect(analysed_job.database_url) as conn:
+        rows = conn.execute("SELECT r.idx, r.status, r.canonical_smiles, r.scaffold, d.scaffold FROM result_rows r"
+                            " JOIN result_docs d ON d.id = r.doc_id WHERE r.job_id = %s ORDER BY r.idx",
+                            (analysed_job.job_id,)).fetchall()
+    success = {idx: (canonical, row_scaffold, doc_scaffold)
+               for idx, status, canonical, row_scaffold, doc_scaffold in rows if status == "success"}
+    assert {idx for idx, _ in molecules} <= set(success) and len(rows) > len(success)  # unreadable: errors
+    assert all(row[3] is None and row[4] is None for row in rows if row[1] == "error")
+    assert all(row == doc == scaffolds.murcko(canonical) for canonical, row, doc in success.values())
+    # and what RDKit's own Murcko of the fully sanitized molecule gives
+    assert {idx: success[idx][1] for idx, _ in molecules} == {idx: rdkit_scaffold(mol) for idx, mol in molecules}
+    assert "" in {row for _, row, _ in success.values()}  # acyclic molecules among them
+
+
+def _scaffold_run(url: str, run: dict) -> tuple[dict, list[tuple], list[tuple]]:
+    with psycopg.connect(url) as conn:
+        members = conn.execute("SELECT idx, scaffold FROM analytics_scaffolds WHERE run_id = %s ORDER BY idx",
+                               (run["run_id"],)).fetchall()
+        groups = conn.execute("SELECT scaffold, generic_scaffold, count FROM analytics_scaffold_groups"
+                              " WHERE run_id = %s ORDER BY scaffold", (run["run_id"],)).fetchall()
+    return run["result"], members, groups
+
+
+# Rows stored without a scaffold (before migration 0011, or documents reused from before it).
+UNSTORED = {"every other row": "mod(idx, 2) = 0", "every row": "true"}
+
+
+@pytest.mark.parametrize("unstored", UNSTORED)
+async def test_rows_without_a_stored_scaffold_give_the_same_analysis(client, analysed_job, unstored):
+    url, job_id = analysed_job.database_url, analysed_job.job_id
+    stored = await run_analysis(client, job_id, "scaffold")
+    assert stored["status"] == "complete", stored
+    with psycopg.connect(url) as conn:
+        total = conn.execute("SELECT count(*) FROM result_rows WHERE job_id = %s", (job_id,)).fetchone()[0]
+    copy = copy_job(url, job_id, total)  # the same idx, rows and stored scaffolds
+    try:
+        with psycopg.connect(url) as conn:
+            cleared = conn.execute(f"UPDATE result_rows SET scaffold = NULL WHERE job_id = %s AND status = 'success'"
+                                   f" AND {UNSTORED[unstored]}", (copy,)).rowcount
+        assert cleared > 200
+        computed = await run_analysis(client, copy, "scaffold")
+        assert computed["status"] == "complete", computed
+        assert _scaffold_run(url, computed) == _scaffold_run(url, stored)
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("DELETE FROM jobs WHERE id = %s", (copy,))
+
+
+async def test_the_analysis_reads_the_stored_scaffolds(client, analysed_job):
+    url = analysed_job.database_url
+    copy = copy_job(url, analysed_job.job_id, 300)
+    try:
+        with psycopg.connect(url) as conn:
+            planted = conn.execute("UPDATE result_rows SET scaffold = 'C1CC1' WHERE job_id = %s AND status = 'success'"
+                                   " AND scaffold <> 'C1CC1' AND mod(idx, 3) = 1 RETURNING idx", (copy,)).fetchall()
+        run = await run_analysis(client, copy, "scaffold")
+        _, members, groups = _scaffold_run(url, run)
+        assert {idx for idx, scaffold in members if scaffold == "C1CC1"} >= {idx for (idx,) in planted}
+        assert ("C1CC1", "C1CC1", sum(1 for _, scaffold in members if scaffold == "C1CC1")) in groups
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("DELETE FROM jobs WHERE id = %s", (copy,))
 
 
 async def test_similarity_search_finds_rdkits_nearest_neighbours(client, analysed_job, molecules):

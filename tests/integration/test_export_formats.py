@@ -22,7 +22,7 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 from chemaudit.export import HEADERS
 from chemaudit.export.formats import FORMATS
 from service.app import create_app
-from tests.integration.audited_jobs import audit_files, nci_5k_job  # noqa: F401 (fixture)
+from tests.integration.audited_jobs import audit_files, copy_job, nci_5k_job  # noqa: F401 (fixture)
 from tests.support.molecules import NCI_SDF_200
 
 pytestmark = pytest.mark.integration
@@ -160,6 +160,22 @@ async def test_scaffolds_are_murckos(client, sdf_job, stored):
     assert all(len(keys) == 1 for keys in groups.values())
     assert len({next(iter(keys)) for keys in groups.values()}) == len(groups)
     assert groups[""] <= {"0", ""}
+
+
+async def test_scaffolds_stored_or_not_export_the_same(client, nci_5k_job, sdf_job):
+    """Rows stored without a scaffold (before migration 0011) get it computed the same way."""
+    url = nci_5k_job.database_url
+    copy = copy_job(url, sdf_job, 200)
+    try:
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(scaffold) FROM result_rows WHERE job_id = %s", (copy,)).fetchone()[0] > 150
+            conn.execute("UPDATE result_rows SET scaffold = NULL WHERE job_id = %s", (copy,))
+        tables = [read_csv((await download(client, job, format="scaffold"))[1]) for job in (sdf_job, copy)]
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("DELETE FROM jobs WHERE id = %s", (copy,))
+    columns = ("index", "status", "scaffold_smiles", "scaffold_group")
+    assert [[row[c] for c in columns] for row in tables[1]] == [[row[c] for c in columns] for row in tables[0]]
 
 
 async def test_property_matrix_holds_rdkits_descriptors(client, sdf_job, stored):

@@ -57,3 +57,21 @@ def test_missing_blocks_and_values_of_another_type_give_empty_columns():
            "profiling": {"pfi": {"pfi": float("nan"), "risk": None}, "stars": {"stars": True}, "abbott": "error"}}
     assert set(detail_values(odd).values()) == {None}
     assert detail_values({"profiling": {"stars": {"stars": 3.0}}})["stars_count"] == 3
+
+
+def test_a_worker_stores_the_scaffold_of_a_successful_results_canonical_smiles():
+    from chemaudit.analytics.scaffolds import murcko
+    from chemaudit.db.queries import DOC_COLUMNS
+    from chemaudit_client.local_rows import result_row
+    from tasks.record_audit import FaultDrill, audit_record
+
+    def worker_row(text: str, error: str | None = None) -> dict:
+        record = {"idx": 0, "name": "m", "kind": "smiles", "text": text, "error": error}
+        return audit_record("job", record, AuditOptions(), FaultDrill())
+
+    aspirin, ethanol, unclosed, unsplit = worker_row(ASPIRIN), worker_row("CCO"), worker_row("C1CC"), worker_row("", "bad")
+    assert aspirin["scaffold"] == "c1ccccc1" == murcko(aspirin["canonical_smiles"])
+    assert ethanol["scaffold"] == ""  # no rings
+    assert unclosed["status"] == unsplit["status"] == "error" and unclosed["scaffold"] is unsplit["scaffold"] is None
+    assert all(set(DOC_COLUMNS) <= set(row) for row in (aspirin, unclosed, unsplit))  # what a document stores
+    assert result_row(0, "m", "smiles", ASPIRIN, None, AuditOptions())["scaffold"] == "c1ccccc1"  # the local CLI's

@@ -19,8 +19,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/chemaudit serve
 
+# Two test processes: most of the slow tests wait on real processes, sockets and timeouts, so a
+# second one overlaps them (TEST_PROCESSES=0 runs everything in this process, in order).
+TEST_PROCESSES ?= 2
+
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,6 @@
-"""Exports: every format of a 30,000-molecule job has exactly 30,000 data rows, streamed in
-memory that does not grow with the job; filters apply; SD records keep their coordinates.
+"""Exports: every format of a 30,000-molecule job has exactly 30,000 data rows (SD files: every
+row of the 5,010-row job), streamed in memory that does not grow with the job; filters apply;
+SD records keep their coordinates.
 
 The 30,000-molecule job is built to keep the suite fast: the shared 5,000-molecule job (audited
 by the real pipeline) is copied in SQL into a new job of 30,000 distinct indexes (5,010 real
@@ -125,15 +126,19 @@ def indexes(fmt: str, path) -> list[int]:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-async def test_every_format_has_every_row(client, job_30k, tmp_path, fmt):
-    headers, memory = await download(client, job_30k, tmp_path / f"export.{fmt}", trace=fmt == "json",
+async def test_every_format_has_every_row(client, nci_5k_job, job_30k, tmp_path, fmt):
+    # An SD record is made with RDKit (about 2 ms each), so SD files are checked on the audited
+    # 5,010-row job itself: the same streaming path at a sixth of the suite's time.
+    job, rows, stem = ((nci_5k_job.job_id, 5_010, "nci_5k") if fmt == "sdf"
+                       else (job_30k, ROWS, "copies_nci_5k"))
+    headers, memory = await download(client, job, tmp_path / f"export.{fmt}", trace=fmt == "json",
                                      format=fmt)
-    MEMORY[f"{fmt} {ROWS}"] = memory
-    assert headers["X-Total-Results"] == str(ROWS)
-    assert headers["Content-Disposition"].startswith(f'attachment; filename="copies_nci_5k_results.{fmt}"')
-    assert indexes(fmt, tmp_path / f"export.{fmt}") == list(range(ROWS))
+    MEMORY[f"{fmt} {rows}"] = memory
+    assert headers["X-Total-Results"] == str(rows)
+    assert headers["Content-Disposition"].startswith(f'attachment; filename="{stem}_results.{fmt}"')
+    assert indexes(fmt, tmp_path / f"export.{fmt}") == list(range(rows))
     size = (tmp_path / f"export.{fmt}").stat().st_size
-    print(f"\n{fmt}: {ROWS} rows, {size / 1e6:.1f} MB, resident peak grew "
+    print(f"\n{fmt}: {rows} rows, {size / 1e6:.1f} MB, resident peak grew "
           f"{memory.get('rss_growth', 0) / 1e6:.1f} MB while it streamed")
 
 

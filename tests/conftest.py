@@ -10,21 +10,14 @@ from chemaudit.db import migrate
 from chemaudit.settings import Settings
 from tests.support import pg
 
-# What must run in one process when the suite runs in several (`make test`: pytest-xdist,
-# --dist loadgroup): the modules sharing the session's audited 5,000-molecule job (made once per
-# process), and the cluster's hosts (one nftables table and one set of namespaces per machine).
-# Every other module is a group of its own, so its module fixtures are made once too.
-SHARED_GROUPS = {"nci_5k_job": "nci_5k_job", "job_30k": "nci_5k_job"}
 
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup`: modules whole, and the groups of tests/support/test_groups.py."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.support.test_groups import ModuleGroupScheduling
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = str(item.path).replace("\\", "/")
-        group = "cluster" if "/tests/cluster/" in path else next(
-            (SHARED_GROUPS[name] for name in item.fixturenames if name in SHARED_GROUPS), item.module.__name__)
-        item.add_marker(pytest.mark.xdist_group(group))
+    return ModuleGroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

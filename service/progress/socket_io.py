@@ -86,7 +86,8 @@ async def read_until_closed(ws: web.WebSocketResponse) -> None:
 
 async def close_socket(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
     """Close with `code`; a peer that takes no more bytes for CLOSE_TIMEOUT is cut off (1006)."""
-    ws[CLOSE_SENT] = code
+    if not ws.closed:
+        ws[CLOSE_SENT] = code
     try:
         async with asyncio.timeout(CLOSE_TIMEOUT):  # unlike wait_for, no task per close
             await ws.close(code=code, message=reason)

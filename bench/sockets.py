@@ -48,6 +48,7 @@ RSS_TARGET_MB = 30.0
 
 
 LAG = "chemaudit_event_loop_lag_seconds"
+GC = "chemaudit_gc_full_collection_seconds"  # each full collection of a web process (service/ops/gc_policy.py)
 
 
 def loop_lag(base: str) -> dict[str, float]:
@@ -62,6 +63,16 @@ def lag_summary(before: dict[str, float], after: dict[str, float]) -> str:
     late = {le: count - (after[le] - before.get(le, 0)) for le in ("0.025", "0.05", "0.1") if le in after}
     return (f"{int(count)} samples, mean {ms((after['sum'] - before.get('sum', 0)) / count)}, "
             + ", ".join(f"{100 * n / count:.1f}% over {float(le) * 1000:.0f} ms" for le, n in late.items()))
+
+
+def gc_summary(before: dict[str, float], after: dict[str, float]) -> str:
+    """The web processes' full collections in between: how many, their total and the longest's bucket."""
+    count = after.get("count", 0) - before.get("count", 0)
+    if count <= 0:
+        return "none"
+    bounds = sorted((float(le), after[le] - before.get(le, 0)) for le in after if le not in ("sum", "count"))
+    longest = next((le for le, cumulative in bounds if cumulative >= count), float("inf"))
+    return f"{int(count)}, {ms(after['sum'] - before.get('sum', 0))} in all, the longest <= {ms(longest)}"
 
 
 def web_pids(server: Server, processes: int) -> list[int]:
@@ -124,7 +135,7 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
     job_ids = create_jobs(server.database_url, jobs, TOTAL)
     pids = web_pids(server, processes)
     time.sleep(1.0)
-    rss_before = rss_kib(pids)
+    rss_before, gc_start = rss_kib(pids), server_histogram(server.base, GC)
     assignment = [(n, n % jobs, job_ids[n % jobs]) for n in range(sockets)]
     count = max(1, opts.socket_client_processes)
     context = multiprocessing.get_context("spawn")
@@ -151,6 +162,7 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
         account = CpuAccount(server.tree_cpu)
         web_cpu_before = cpu_split(pids)
         histogram_before, lag_before = server_histogram(server.base), loop_lag(server.base)
+        gc_events = server_histogram(server.base, GC)
         started = time.monotonic()
         db_clock, returned, heard = asyncio.run(write_events(server.database_url, schedule, job_ids, tick))
         events_seconds = time.monotonic() - started
@@ -159,6 +171,7 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
         split = account.stop()
         fanout = histogram_summary(histogram_before, server_histogram(server.base))
         lag = lag_summary(lag_before, loop_lag(server.base))
+        gc_end = server_histogram(server.base, GC)
     finally:
         finish.set()
         for proc in procs:
@@ -169,7 +182,8 @@ def measure(server: Server, processes: int, jobs: int, sockets: int, opts) -> di
     return {"connected": connected, "sockets": sockets, "failed": failed, "rss": (rss_before, rss_after),
             "processes": len(pids), "db_clock": db_clock, "returned": returned, "heard": heard,
             "outputs": outputs, "web_cpu": web_cpu, "events_seconds": events_seconds, "split": split,
-            "fanout": fanout, "loop_lag": lag, "tick": tick, "events": len(db_clock)}
+            "fanout": fanout, "loop_lag": lag, "tick": tick, "events": len(db_clock),
+            "gc": (gc_summary(gc_start, gc_events), gc_summary(gc_events, gc_end))}
 
 
 def summarise(r: dict) -> dict:
@@ -226,6 +240,8 @@ def report(label: str, r: dict) -> list[Row]:
     say(f"      commit -> benchmark's own "
         f"LISTEN p50 {ms(percentile(s['pg'], 50))}, p99 {ms(percentile(s['pg'], 99))}")
     say(f"      server NOTIFY -> fan-out done (all web processes): {r['fanout']}; web event-loop lag: {r['loop_lag']}")
+    say(f"      web full garbage collections while the sockets connected: {r['gc'][0]}; during the events:"
+        f" {r['gc'][1]}")
     say(f"      client processes' event-loop lag (nice 19): p99 {ms(percentile(s['client_lag'], 99))}, "
         f"max {ms(max(s['client_lag'], default=float('nan')))}")
     say(f"      web RSS {r['rss'][0] / 1024:.0f} -> {r['rss'][1] / 1024:.0f} MB with {r['connected']:,} idle "

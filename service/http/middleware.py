@@ -1,5 +1,7 @@
 """Request middleware: one JSON error shape everywhere, and one log line per request.
 
+The line is at info level, unless the handler set another on its response (`LOG_LEVEL`): a
+progress socket that ended normally logs at debug, since a job's end closes hundreds at once.
 A client that goes away before its answer is complete (connection reset, broken pipe: aiohttp
 raises a `ConnectionError` once the transport is gone, or cancels the handler when the server runs
 with handler cancellation) is no server error: the request's line is logged at info with status
@@ -22,6 +24,7 @@ from service.ops.metrics_registry import REQUESTS
 log = logging.getLogger("chemaudit.http")
 
 CLIENT_CLOSED_REQUEST = 499
+LOG_LEVEL = web.ResponseKey("chemaudit_log_level", int)  # of the request's line; info if not set
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 415: "unsupported_format", 422: "invalid_option"}
 
@@ -33,10 +36,11 @@ def error_response(status: int, code: str, detail: str, headers=None) -> web.Res
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     started = time.perf_counter()
-    status, note = 500, ""
+    status, note, level = 500, "", logging.INFO
     try:
         response = await handler(request)
         status = response.status
+        level = response.get(LOG_LEVEL, logging.INFO)
         return response
     except ChemAuditError as exc:
         status = exc.status
@@ -66,7 +70,7 @@ async def errors_middleware(request: web.Request, handler):
     finally:
         REQUESTS.labels(request.method, str(status)).inc()
         elapsed = (time.perf_counter() - started) * 1000
-        log.info("%s %s %s %.1fms%s", request.method, request.path, status, elapsed, note)
+        log.log(level, "%s %s %s %.1fms%s", request.method, request.path, status, elapsed, note)
 
 
 def _internal_error(request: web.Request) -> web.Response:

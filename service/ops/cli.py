@@ -108,6 +108,7 @@ def cmd_web(args) -> int:
 
 
 def _run_web(app: web.Application, settings: Settings, reuse_port: bool = False) -> None:
+    from service.ops.gc_policy import gc_policy_context
     from service.ops.open_files import raise_open_file_limit
 
     raise_open_file_limit(settings)  # every socket is a file descriptor
@@ -115,6 +116,7 @@ def _run_web(app: web.Application, settings: Settings, reuse_port: bool = False)
     # loop wants it back it waits up to the switch interval (5 ms by default), many times per
     # request. 1 ms keeps the loop's answers prompt during a large upload.
     sys.setswitchinterval(0.001)
+    app.cleanup_ctx.append(gc_policy_context)  # full collections kept off long-lived sockets
     app.on_startup.append(_freeze_startup_objects)  # after the cleanup contexts have started
     web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=reuse_port or None)
 

@@ -23,6 +23,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 log = logging.getLogger("chemaudit.ws")
 
 CLOSE_TIMEOUT = 2.0
+CLOSE_SENT = web.ResponseKey("chemaudit_close_sent", int)  # the code of our own close, once sent
 
 
 def message_text(message: dict) -> bytes:
@@ -84,7 +85,22 @@ async def read_until_closed(ws: web.WebSocketResponse) -> None:
 
 
 async def close_socket(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
+    """Close with `code`; a peer that takes no more bytes for CLOSE_TIMEOUT is cut off (1006)."""
+    if not ws.closed:
+        ws[CLOSE_SENT] = code
     try:
-        await asyncio.wait_for(ws.close(code=code, message=reason), CLOSE_TIMEOUT)
+        async with asyncio.timeout(CLOSE_TIMEOUT):  # unlike wait_for, no task per close
+            await ws.close(code=code, message=reason)
     except TimeoutError:
         log.info("socket did not acknowledge close in time; dropping it")
+
+
+def ended_normally(ws: web.WebSocketResponse) -> bool:
+    """Whether the socket ended with a normal close: our 1000 (the end of its stream), or, when we
+    sent none, the client's 1000 or 1001 (it left); not a cut-off, an error or an overflow."""
+    if ws.close_code == WSCloseCode.ABNORMAL_CLOSURE:
+        return False
+    sent = ws.get(CLOSE_SENT)
+    if sent is not None:
+        return sent == WSCloseCode.OK
+    return ws.close_code in (WSCloseCode.OK, WSCloseCode.GOING_AWAY)

@@ -77,6 +77,10 @@ async def test_sockets_are_frozen_and_a_full_collection_frees_what_closed_ones_l
             assert (close.type, close.data) == (aiohttp.WSMsgType.CLOSE, 1000)
         while app[HUB].count(job_id):
             await asyncio.sleep(0.01)
+        while policy.counts().open:  # every handler has left its socket
+            await asyncio.sleep(0.01)
+    for _ in range(20):  # and the loop has run the transports' connection_lost callbacks, which hold them
+        await asyncio.sleep(0)
     gc.collect()  # an ordinary full collection: it does not walk what is frozen
     assert len(transports) == SOCKETS, "the closed sockets' transports were freed without the policy"
     assert all(transport.is_closing() for transport in transports)

@@ -55,6 +55,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sockets", type=int, default=10_000, help="sockets: WebSocket clients on the node")
     parser.add_argument("--socket-web-processes", dest="socket_web_processes", default=[1, 2],
                         type=lambda t: [int(s) for s in t.split(",")], help="sockets: web process counts to compare")
+    parser.add_argument("--socket-jobs", dest="socket_jobs", default=None,
+                        type=lambda t: [int(s) for s in t.split(",")],
+                        help="sockets: job counts the sockets spread over (default: sockets / 100 up to 100, and 1)")
     parser.add_argument("--socket-client-processes", dest="socket_client_processes", type=int, default=4,
                         help="sockets: processes the clients are spread over")
     parser.add_argument("--socket-events", dest="socket_events", type=int, default=10,

@@ -270,7 +270,7 @@ def run(opts) -> list[Row]:
         f"load average {load_average()}")
     env = {"CHEMAUDIT_WS_MAX_PER_JOB": str(sockets + 100), "CHEMAUDIT_WS_MAX_PER_ADDRESS": str(sockets + 100)}
     rows: list[Row] = []
-    for jobs in (min(100, max(1, sockets // 100)), 1):
+    for jobs in opts.socket_jobs or (min(100, max(1, sockets // 100)), 1):
         for processes in opts.socket_web_processes:
             label = f"{sockets:,} sockets, {jobs} job{'s' if jobs > 1 else ''}, {processes} web process" \
                     f"{'es' if processes > 1 else ''}"

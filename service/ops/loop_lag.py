@@ -14,6 +14,7 @@ import contextlib
 from aiohttp import web
 from prometheus_client import Gauge, Histogram
 
+from service.ops.loop_stalls import stall_tracing
 from service.ops.metrics_registry import REGISTRY
 
 INTERVAL = 0.010
@@ -45,9 +46,11 @@ class LoopLagMonitor:
 
 
 async def loop_lag_context(app: web.Application):
-    """cleanup_ctx entry: sample the loop for as long as the app runs."""
+    """cleanup_ctx entry: sample the loop for as long as the app runs (and trace its stalls, when
+    CHEMAUDIT_LOOP_STALL_TRACE_MS asks for it)."""
     task = asyncio.create_task(LoopLagMonitor().run(), name="chemaudit-loop-lag")
-    yield
+    async with stall_tracing():
+        yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -7,7 +7,9 @@ The common case skips the queue: a subscriber given a `direct` sender, whose wri
 whose queue is empty, has each message written at once, inside `publish`, without waking a task
 per socket. `direct` declines (returns False) whenever the write could have to wait; the message
 is then queued as usual, and so is every later one until the writer has caught up, which keeps
-the order. Terminal messages always go through the writer, which closes the socket after them.
+the order. A terminal message is written at once too, so a job's end reaches its sockets as fast
+as its progress did; what follows it (a job socket's close) is the writer's, told through
+`written_at_once`.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Subscriber:
             return
         self.last_seq[job_id] = seq
         if (self.direct is not None and not self.writing and self.queue.empty()
-                and not is_terminal(message) and self.may_write_at_once(message)
+                and self.may_write_at_once(message)
                 and self.direct(message)):
             self.written_at_once(message)
             return
@@ -63,7 +65,7 @@ class Subscriber:
         return True
 
     def written_at_once(self, message: dict) -> None:
-        """Called after `direct` has written `message`."""
+        """Called after `direct` has written `message` (the queue is empty: there is room)."""
 
     def _wake_writer(self) -> None:
         # Make room for the sentinel so the writer notices the overflow promptly.

@@ -29,6 +29,10 @@ from service.progress.source import latest_message, messages_after
 log = logging.getLogger("chemaudit.ws")
 
 
+# What a job socket's writer finds in its queue once the hub wrote the terminal message itself.
+TERMINAL_WRITTEN: dict = {"_terminal_written": True}
+
+
 class JobSubscriber(Subscriber):
     """A per-job subscriber that holds live messages until the catch-up is sent, and lets a
     message skip the writer only when it directly follows the last one sent."""
@@ -59,6 +63,8 @@ class JobSubscriber(Subscriber):
 
     def written_at_once(self, message: dict) -> None:
         self.sent_seq = message["seq"]
+        if is_terminal(message):  # the writer closes the socket; the frame is already out
+            self.queue.put_nowait(TERMINAL_WRITTEN)
 
 
 class Backlog:
@@ -123,6 +129,9 @@ async def _follow(ws, subscriber: JobSubscriber, backlog: Backlog) -> None:
         message = await subscriber.next_message()
         if message is None:  # overflow sentinel
             await close_socket(ws, WSCloseCode.TRY_AGAIN_LATER, b"client too slow")
+            return
+        if message is TERMINAL_WRITTEN:
+            await close_socket(ws, WSCloseCode.OK, b"job finished")
             return
         seq = message["seq"]
         if seq <= subscriber.sent_seq:

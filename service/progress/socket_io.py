@@ -20,6 +20,8 @@ import struct
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from service.progress.close_pacer import close_pacer
+
 log = logging.getLogger("chemaudit.ws")
 
 CLOSE_TIMEOUT = 2.0
@@ -85,7 +87,9 @@ async def read_until_closed(ws: web.WebSocketResponse) -> None:
 
 
 async def close_socket(ws: web.WebSocketResponse, code: int, reason: bytes) -> None:
-    """Close with `code`; a peer that takes no more bytes for CLOSE_TIMEOUT is cut off (1006)."""
+    """Close with `code`, in turn (service/progress/close_pacer.py); a peer that takes no more
+    bytes for CLOSE_TIMEOUT is cut off (1006)."""
+    await close_pacer().turn()
     if not ws.closed:
         ws[CLOSE_SENT] = code
     try:

@@ -1,7 +1,7 @@
 """A job socket's subscriber: live messages held during the catch-up, then released in order;
 a message skips the writer only when it directly follows the last one sent."""
 
-from service.progress.job_stream import JobSubscriber
+from service.progress.job_stream import TERMINAL_WRITTEN, JobSubscriber
 
 
 def _message(seq: int, status: str = "processing") -> dict:
@@ -44,3 +44,13 @@ async def test_only_the_next_seq_is_written_at_once():
     assert written == [4, 5] and sub.sent_seq == 5
     sub.offer(_message(8))  # 6 and 7 are missing: the writer must fill them in first
     assert written == [4, 5] and _queued(sub) == [8]
+
+
+async def test_a_terminal_message_is_written_at_once_and_then_tells_the_writer_to_close():
+    written: list[int] = []
+    sub = JobSubscriber("a", 10, direct=lambda message: written.append(message["seq"]) or True)
+    sub.release(3)
+    sub.writing = False
+    sub.offer(_message(4, "complete"))
+    assert written == [4] and sub.sent_seq == 4
+    assert sub.queue.get_nowait() is TERMINAL_WRITTEN and sub.queue.empty()

@@ -58,6 +58,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--socket-jobs", dest="socket_jobs", default=None,
                         type=lambda t: [int(s) for s in t.split(",")],
                         help="sockets: job counts the sockets spread over (default: sockets / 100 up to 100, and 1)")
+    parser.add_argument("--no-socket-floor", dest="socket_floor", action="store_false",
+                        help="sockets: skip the floor (one frame to every socket by plain send(), no server)")
     parser.add_argument("--socket-client-processes", dest="socket_client_processes", type=int, default=4,
                         help="sockets: processes the clients are spread over")
     parser.add_argument("--socket-events", dest="socket_events", type=int, default=10,

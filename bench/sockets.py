@@ -42,6 +42,7 @@ from bench.procs import CLK_TCK, CpuAccount, cmdline, descendants, stat_fields, 
 from bench.progress import create_jobs, histogram_summary, server_histogram
 from bench.socket_clients import client_process
 from bench.socket_events import TOTAL, schedule_events, write_events
+from bench.socket_floor import measure_floor
 
 LATENCY_TARGET = 0.050
 RSS_TARGET_MB = 30.0
@@ -277,4 +278,21 @@ def run(opts) -> list[Row]:
             with Server(f"sockets-{processes}p-{jobs}j", env=env,
                         serve_args=["--web-processes", str(processes)]) as server:
                 rows += report(label, measure(server, processes, jobs, sockets, opts))
+    if opts.socket_floor:
+        rows += floor_rows(sockets, sorted({1, max(opts.socket_web_processes)}))
+    return rows
+
+
+def floor_rows(sockets: int, senders: list[int]) -> list[Row]:
+    """What one event to every socket costs with no server at all (bench/socket_floor.py)."""
+    rows = []
+    for count in senders:
+        f = measure_floor(sockets, senders=count)
+        wall = f["wall"]
+        say(f"  [floor, {count} sender(s)] one frame to each of {sockets:,} loopback sockets by plain send(), "
+            f"{f['rounds']} rounds: loop {ms(percentile(wall, 50))} median ({ms(wall[0])} - {ms(wall[-1])}); "
+            f"user {f['user_us']:.1f} + system {f['system_us']:.1f} us per send; round start -> client's kernel "
+            f"p50 {ms(f['p50'])}, p99 {ms(f['p99'])}; received {f['received']:,} of {f['expected']:,}")
+        rows.append(Row("sockets", f"floor, no server, {count} sending thread(s): one frame to {sockets:,} sockets,"
+                        " start -> client p99", ms(f["p99"]), "(what no server here can beat)", ""))
     return rows

@@ -68,6 +68,7 @@ class Settings:
     ws_max_per_address: int = 2_000
     listener_probe_interval: float = 2.0
     gc_freeze_sockets: bool = True  # full GC passes kept off long-lived sockets (service/ops/gc_policy.py)
+    loop_stall_trace_ms: float = 0.0  # diagnostic: log the stack of a web loop held this long (0: off)
 
     # Access control: comma-separated SHA-256 hex digests of accepted API keys. None (not set):
     # open. Set but empty, or not digests: the web node refuses to start (service/http/auth.py).

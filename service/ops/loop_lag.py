@@ -14,6 +14,7 @@ import contextlib
 from aiohttp import web
 from prometheus_client import Gauge, Histogram
 
+from service.keys import SETTINGS
 from service.ops.loop_stalls import stall_tracing
 from service.ops.metrics_registry import REGISTRY
 
@@ -49,7 +50,7 @@ async def loop_lag_context(app: web.Application):
     """cleanup_ctx entry: sample the loop for as long as the app runs (and trace its stalls, when
     CHEMAUDIT_LOOP_STALL_TRACE_MS asks for it)."""
     task = asyncio.create_task(LoopLagMonitor().run(), name="chemaudit-loop-lag")
-    async with stall_tracing():
+    async with stall_tracing(app[SETTINGS].loop_stall_trace_ms):
         yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import threading
 import time
@@ -26,19 +25,6 @@ log = logging.getLogger("chemaudit.loop_stalls")
 BEAT = 0.005
 SAMPLE = 0.005
 FRAMES = 8  # innermost frames kept per sample: enough to name the callback, short enough to read
-
-
-def stall_threshold() -> float | None:
-    """The threshold in seconds from the environment, or None (the tracer is off)."""
-    raw = os.environ.get("CHEMAUDIT_LOOP_STALL_TRACE_MS", "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("CHEMAUDIT_LOOP_STALL_TRACE_MS=%r is not a number; the stall tracer stays off", raw)
-        return None
-    return value / 1000 if value > 0 else None
 
 
 class StallTracer:
@@ -83,12 +69,12 @@ class StallTracer:
 
 
 @contextlib.asynccontextmanager
-async def stall_tracing():
-    """Trace the running loop's stalls while inside (does nothing when the tracer is off)."""
-    threshold = stall_threshold()
-    if threshold is None:
+async def stall_tracing(threshold_ms: float):
+    """Trace the running loop's stalls over `threshold_ms` while inside (0: do nothing)."""
+    if threshold_ms <= 0:
         yield None
         return
+    threshold = threshold_ms / 1000
     tracer = StallTracer(threshold)
     thread = threading.Thread(target=tracer.watch, name="chemaudit-stall-tracer", daemon=True)
     thread.start()

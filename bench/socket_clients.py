@@ -6,7 +6,10 @@ when the bytes reached this socket, however long this process then took to read 
 time the process read it. The first is the latency figure: so the client processes, which share
 the two cores with the server and run at the lowest CPU priority (nice 19) to leave them to it,
 are not what is measured. When two frames come in one read, both carry the later receive time
-(never an earlier one). Only each text frame's `seq` is kept (a regular expression, no JSON
+(never an earlier one), and so does a frame that sat unread when the next one came: the kernel
+merges a TCP socket's unread segments and keeps the newest one's time. A job's terminal message
+read after the close frame arrived therefore carries the close frame's time, which is kept too,
+so the benchmark can tell such stamps (upper bounds) apart. Only each text frame's `seq` is kept (a regular expression, no JSON
 parse); the first frame is the snapshot sent on connect; the close frame's code is kept.
 """
 
@@ -38,6 +41,7 @@ class Client:
         self.kernel_times: list[float] = []
         self.read_times: list[float] = []
         self.close_code: int | None = None
+        self.close_at: float | None = None  # the kernel's receive time stamped on the close frame
 
     def readable(self) -> None:
         try:
@@ -98,6 +102,7 @@ class Client:
                     self.read_times.append(read_at)
             elif opcode == 0x8:  # the server closes after the terminal message: answer and go
                 self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+                self.close_at = kernel_at
                 mask = os.urandom(4)  # client frames are always masked
                 reply = payload[:2] or (1000).to_bytes(2, "big")
                 try:
@@ -162,7 +167,7 @@ async def _run(host: str, port: int, assignment: list[tuple[int, int, str]], rea
     sampler.cancel()
     for future in pending:  # given up on: counted as not closed by the server
         future.cancel()
-    return {"clients": [(no, job, c.snapshot_seq, c.seqs, c.kernel_times, c.close_code, c.read_times)
+    return {"clients": [(no, job, c.snapshot_seq, c.seqs, c.kernel_times, c.close_code, c.read_times, c.close_at)
                         for no, job, c in clients],
             "failures": failures, "lags": lags}
 

@@ -193,10 +193,10 @@ def summarise(r: dict) -> dict:
         by_job.setdefault(job, []).append(seq)
     latency, read, from_return, terminal, others = [], [], [], [], []
     last_seq = {job: max(seqs) for job, seqs in by_job.items()}
-    complete = missing = repeated = extra = closed_1000 = clients = 0
+    complete = missing = repeated = extra = closed_1000 = clients = terminal_merged = 0
     expected_total = delivered_total = 0
     for out in r["outputs"]:
-        for _no, job, snapshot, seqs, times, close_code, read_times in out["clients"]:
+        for _no, job, snapshot, seqs, times, close_code, read_times, close_at in out["clients"]:
             clients += 1
             expected = {s for s in by_job.get(job, []) if s > (snapshot or 0)}
             got = set(seqs)
@@ -211,13 +211,15 @@ def summarise(r: dict) -> dict:
                 if (job, seq) in r["db_clock"]:
                     latency.append(at - r["db_clock"][(job, seq)])
                     (terminal if seq == last_seq[job] else others).append(latency[-1])
+                    if seq == last_seq[job] and at == close_at:
+                        terminal_merged += 1
                     read.append(read_at - r["db_clock"][(job, seq)])
                     from_return.append(at - r["returned"][(job, seq)])
     rss_before, rss_after = r["rss"]
     per_thousand = (rss_after - rss_before) / 1024 / max(1e-9, r["connected"] / 1000)
     pg = [r["heard"][key] - r["db_clock"][key] for key in r["db_clock"] if key in r["heard"]]
     client_lag = [lag for out in r["outputs"] for lag in out.get("lags", [])]
-    return {"latency": latency, "terminal": terminal, "others": others, "read": read, "from_return": from_return, "pg": pg, "client_lag": client_lag, "clients": clients, "complete": complete,
+    return {"latency": latency, "terminal": terminal, "others": others, "read": read, "from_return": from_return, "pg": pg, "client_lag": client_lag, "terminal_merged": terminal_merged, "clients": clients, "complete": complete,
             "missing": missing, "repeated": repeated, "extra": extra, "closed_1000": closed_1000,
             "expected": expected_total, "delivered": delivered_total, "rss_per_thousand": per_thousand}
 
@@ -235,7 +237,8 @@ def report(label: str, r: dict) -> list[Row]:
         f"unexpected {s['extra']}); closed with 1000: {s['closed_1000']:,}")
     say(f"      of which the terminal messages (each followed by its socket's close): p50 "
         f"{ms(percentile(s['terminal'], 50))}, p99 {ms(percentile(s['terminal'], 99))}; the others: p99 "
-        f"{ms(percentile(s['others'], 99))}")
+        f"{ms(percentile(s['others'], 99))}; terminal messages stamped with their close frame's arrival (read "
+        f"after it came, so received earlier than stamped): {s['terminal_merged']:,} of {len(s['terminal']):,}")
     say(f"      commit -> read by the client process p50 {ms(percentile(s['read'], 50))}, p99 "
         f"{ms(percentile(s['read'], 99))}; COMMIT returned -> client p99 {ms(percentile(s['from_return'], 99))}")
     say(f"      commit -> benchmark's own "

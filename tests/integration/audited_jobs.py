@@ -1,8 +1,8 @@
 """Real audited jobs for the results, export and reporting tests.
 
 A job is made the real way: a file uploaded over HTTP to the real app, audited by real Dramatiq
-worker threads, waited for until complete. The 5,000-molecule job is expensive, so it is made
-once per test session and shared (`nci_5k_job`); tests only read it, or copy it into jobs of
+worker threads, waited for until complete. The 2,000-molecule job is expensive, so it is made
+once per test session and shared (`nci_job`); tests only read it, or copy it into jobs of
 their own.
 """
 
@@ -32,6 +32,9 @@ from tests.support.molecules import nci_smiles
 
 # Records no toolkit can read, spread through the real molecules as they would be in a real file.
 UNREADABLE = ("C1CC", "not_a_smiles", "CC(=O", "c1cccc1", "[Xx]C", "C%", "CC))C", "C1=CC=CC=C", "Q", "C(C")
+
+NCI_JOB_MOLECULES = 2_000  # the shared job: enough for every page, filter and export path
+NCI_JOB_ROWS = NCI_JOB_MOLECULES + len(UNREADABLE)  # with the unreadable records among them
 
 REPO = Path(__file__).resolve().parents[2]
 RESULT_FIELDS = ("idx, name, smiles, status, error, score, canonical_smiles, inchikey, qed, sa_score,"
@@ -178,14 +181,14 @@ class _Shared:
 
 
 @pytest.fixture(scope="session")
-def nci_5k_job(pg_admin_url, template_database, tmp_path_factory):
-    """5,000 real NCI molecules (SMILES from RDKit's data folder) audited by the real pipeline."""
+def nci_job(pg_admin_url, template_database, tmp_path_factory):
+    """2,000 real NCI molecules (SMILES from RDKit's data folder) audited by the real pipeline."""
     with _Shared.lock:
         if _Shared.job is None:
             name = pg.unique_name("chemaudit_nci5k")
             url = pg.create_database(pg_admin_url, name, template=template_database)
             settings = job_settings(url)
-            path = write_nci_csv(tmp_path_factory.mktemp("nci5k") / "nci_5k.csv", 5_000)
+            path = write_nci_csv(tmp_path_factory.mktemp("nci2k") / "nci_2k.csv", NCI_JOB_MOLECULES)
             # Two worker processes: the chemistry holds the GIL, so threads would not run in parallel.
             _Shared.job = AuditedJob(url, settings, audit_files(settings, [(path, {})], processes=2)[0])
             _Shared.database = name
@@ -197,9 +200,9 @@ def nci_5k_job(pg_admin_url, template_database, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def job_30k(nci_5k_job):
-    """30,000 distinct records: the 5,000-molecule job copied six times (copy_job); per module."""
-    job_id = copy_job(nci_5k_job.database_url, nci_5k_job.job_id, 30_000)
+def job_30k(nci_job):
+    """30,000 distinct records: the 2,000-molecule job copied 15 times (copy_job); per module."""
+    job_id = copy_job(nci_job.database_url, nci_job.job_id, 30_000)
     yield job_id
-    with psycopg.connect(nci_5k_job.database_url) as conn:
+    with psycopg.connect(nci_job.database_url) as conn:
         conn.execute("DELETE FROM jobs WHERE id = %s", (job_id,))

@@ -22,28 +22,28 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 from chemaudit.export import HEADERS
 from chemaudit.export.formats import FORMATS
 from service.app import create_app
-from tests.integration.audited_jobs import audit_files, copy_job, nci_5k_job  # noqa: F401 (fixture)
+from tests.integration.audited_jobs import audit_files, copy_job, nci_job  # noqa: F401 (fixture)
 from tests.support.molecules import NCI_SDF_200
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def sdf_job(nci_5k_job) -> str:
-    return audit_files(nci_5k_job.settings, [(NCI_SDF_200, {})])[0]
+def sdf_job(nci_job) -> str:
+    return audit_files(nci_job.settings, [(NCI_SDF_200, {})])[0]
 
 
 @pytest.fixture(scope="module")
-def stored(nci_5k_job, sdf_job) -> list[dict]:
+def stored(nci_job, sdf_job) -> list[dict]:
     """The job's stored rows, by index: what each file is checked against."""
-    with psycopg.connect(nci_5k_job.database_url, row_factory=dict_row) as conn:
+    with psycopg.connect(nci_job.database_url, row_factory=dict_row) as conn:
         return conn.execute("SELECT idx, name, status, canonical_smiles, inchikey, score FROM results"
                             " WHERE job_id = %s ORDER BY idx", (sdf_job,)).fetchall()
 
 
 @pytest.fixture
-async def client(aiohttp_client, nci_5k_job):
-    return await aiohttp_client(create_app(nci_5k_job.settings))
+async def client(aiohttp_client, nci_job):
+    return await aiohttp_client(create_app(nci_job.settings))
 
 
 async def download(client, job_id: str, method: str = "GET", path: str = "export", body=None, **params):
@@ -162,9 +162,9 @@ async def test_scaffolds_are_murckos(client, sdf_job, stored):
     assert groups[""] <= {"0", ""}
 
 
-async def test_scaffolds_stored_or_not_export_the_same(client, nci_5k_job, sdf_job):
+async def test_scaffolds_stored_or_not_export_the_same(client, nci_job, sdf_job):
     """Rows stored without a scaffold (before migration 0011) get it computed the same way."""
-    url = nci_5k_job.database_url
+    url = nci_job.database_url
     copy = copy_job(url, sdf_job, 200)
     try:
         with psycopg.connect(url) as conn:

@@ -24,9 +24,10 @@ from rdkit import Chem, RDLogger
 from chemaudit.db import results_queries as rq
 from service.app import create_app
 from service.ops.metrics_registry import REGISTRY
-from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
+from tests.integration.audited_jobs import (  # noqa: F401 (nci_job is a fixture)
+    NCI_JOB_ROWS,
     audit_files,
-    nci_5k_job,
+    nci_job,
     result_rows,
 )
 from tests.integration.helpers import upload
@@ -63,18 +64,18 @@ def _sd_file(path):
 
 
 @pytest.fixture(scope="module")
-def hostile_jobs(nci_5k_job, tmp_path_factory) -> tuple[str, str]:
+def hostile_jobs(nci_job, tmp_path_factory) -> tuple[str, str]:
     folder = tmp_path_factory.mktemp("hostile")
     with (folder / "hostile.csv").open("w", newline="") as handle:
         csv.writer(handle).writerows([("SMILES", "Name"), *HOSTILE])
-    csv_job, sd_job = audit_files(nci_5k_job.settings, [(folder / "hostile.csv", {}),
+    csv_job, sd_job = audit_files(nci_job.settings, [(folder / "hostile.csv", {}),
                                                          (_sd_file(folder / "tricky.sdf"), {})])
     return csv_job, sd_job
 
 
 @pytest.fixture
-async def client(aiohttp_client, nci_5k_job):
-    return await aiohttp_client(create_app(nci_5k_job.settings))
+async def client(aiohttp_client, nci_job):
+    return await aiohttp_client(create_app(nci_job.settings))
 
 
 async def export(client, job_id: str, **params) -> bytes:
@@ -83,9 +84,9 @@ async def export(client, job_id: str, **params) -> bytes:
     return await response.read()
 
 
-async def test_csv_and_tsv_exports_guard_formula_like_text(client, nci_5k_job, hostile_jobs):
+async def test_csv_and_tsv_exports_guard_formula_like_text(client, nci_job, hostile_jobs):
     job_id = hostile_jobs[0]
-    stored = result_rows(nci_5k_job.database_url, job_id)
+    stored = result_rows(nci_job.database_url, job_id)
     assert {row["name"] for row in stored} >= {"=1+1", "@SUM(A1)", "-2"}
     assert any(row["smiles"].startswith("=") and row["status"] == "error" for row in stored)
     for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
@@ -108,9 +109,9 @@ async def test_csv_and_tsv_exports_guard_formula_like_text(client, nci_5k_job, h
     assert bad.status == 422
 
 
-async def test_xlsx_export_keeps_formula_like_text_as_strings(client, nci_5k_job, hostile_jobs):
+async def test_xlsx_export_keeps_formula_like_text_as_strings(client, nci_job, hostile_jobs):
     job_id = hostile_jobs[0]
-    stored = result_rows(nci_5k_job.database_url, job_id)
+    stored = result_rows(nci_job.database_url, job_id)
     sheet = openpyxl.load_workbook(io.BytesIO(await export(client, job_id, format="xlsx"))).active
     lines = list(sheet.iter_rows())
     header = [cell.value for cell in lines[0]]
@@ -123,9 +124,9 @@ async def test_xlsx_export_keeps_formula_like_text_as_strings(client, nci_5k_job
             assert cell.quotePrefix == row[column].startswith(FORMULA_STARTS)
 
 
-async def test_sdf_export_has_one_record_per_result(client, nci_5k_job, hostile_jobs, tmp_path):
+async def test_sdf_export_has_one_record_per_result(client, nci_job, hostile_jobs, tmp_path):
     for job_id in hostile_jobs:
-        stored = result_rows(nci_5k_job.database_url, job_id)
+        stored = result_rows(nci_job.database_url, job_id)
         path = tmp_path / f"{job_id}.sdf"
         path.write_bytes(await export(client, job_id, format="sdf"))
         supplier = Chem.SDMolSupplier(str(path), sanitize=False, removeHs=False)
@@ -141,25 +142,25 @@ async def test_sdf_export_has_one_record_per_result(client, nci_5k_job, hostile_
     assert tricky.GetProp("_Name") == "'$$$$ not the end" and tricky.GetProp("note") == "'$$$$ still inside"
 
 
-async def test_json_export_gives_back_every_name(client, nci_5k_job, hostile_jobs):
+async def test_json_export_gives_back_every_name(client, nci_job, hostile_jobs):
     job_id = hostile_jobs[0]
-    stored = result_rows(nci_5k_job.database_url, job_id)
+    stored = result_rows(nci_job.database_url, job_id)
     document = json.loads(await export(client, job_id, format="json"))
     assert [(item["index"], item["name"], item["smiles"]) for item in document["results"]] == [
         (row["idx"], row["name"], row["smiles"]) for row in stored]
 
 
-async def test_json_statistics_are_read_in_the_exports_snapshot(client, nci_5k_job, tmp_path, monkeypatch):
+async def test_json_statistics_are_read_in_the_exports_snapshot(client, nci_job, tmp_path, monkeypatch):
     """A result committed after the export's snapshot began, before its statistics are read,
     must not be counted in them: the document agrees with itself."""
     job_id = (await upload(client, write_csv(tmp_path / "running.csv", 500)))["job_id"]  # no worker: runs on
-    copy_results(nci_5k_job.database_url, nci_5k_job.job_id, job_id, range(0, 200))  # 200 stored so far
+    copy_results(nci_job.database_url, nci_job.job_id, job_id, range(0, 200))  # 200 stored so far
     real_statistics = rq.statistics
     committed = []
 
     def statistics_after_a_new_result(job):
         if not committed:  # a worker commits one more result just now
-            committed.append(copy_results(nci_5k_job.database_url, nci_5k_job.job_id, job_id, [200]))
+            committed.append(copy_results(nci_job.database_url, nci_job.job_id, job_id, [200]))
         return real_statistics(job)
 
     monkeypatch.setattr(rq, "statistics", statistics_after_a_new_result)
@@ -200,13 +201,13 @@ def _reset_mid_download(port: int, path: str) -> int:
 
 
 @pytest.fixture(params=["as_chemaudit_web_runs", "handlers_cancelled"])
-async def server_port(request, nci_5k_job, aiohttp_client):
+async def server_port(request, nci_job, aiohttp_client):
     """The app on a real port: as `chemaudit web` serves it (web.run_app's default: a handler
     runs on when its client leaves), or as aiohttp's test server does (handlers cancelled)."""
     if request.param == "handlers_cancelled":
-        yield (await aiohttp_client(create_app(nci_5k_job.settings))).server.port
+        yield (await aiohttp_client(create_app(nci_job.settings))).server.port
         return
-    runner = web.AppRunner(create_app(nci_5k_job.settings))
+    runner = web.AppRunner(create_app(nci_job.settings))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -214,11 +215,11 @@ async def server_port(request, nci_5k_job, aiohttp_client):
     await runner.cleanup()
 
 
-async def test_a_client_resetting_mid_export_is_an_info_line_not_a_500(server_port, nci_5k_job, caplog):
+async def test_a_client_resetting_mid_export_is_an_info_line_not_a_500(server_port, nci_job, caplog):
     caplog.set_level(logging.INFO)
     errors_before = _sample("chemaudit_http_requests_total", {"method": "GET", "status": "500"})
     gone_before = _sample("chemaudit_http_requests_total", {"method": "GET", "status": "499"})
-    path = f"/api/v1/batch/{nci_5k_job.job_id}/export?format=ndjson"
+    path = f"/api/v1/batch/{nci_job.job_id}/export?format=ndjson"
     assert await asyncio.to_thread(_reset_mid_download, server_port, path) > 0
     async with asyncio.timeout(20):
         while not [r for r in caplog.records if r.name == "chemaudit.http" and path.split("?")[0] in r.getMessage()]:
@@ -229,5 +230,5 @@ async def test_a_client_resetting_mid_export_is_an_info_line_not_a_500(server_po
     assert _sample("chemaudit_http_requests_total", {"method": "GET", "status": "500"}) == errors_before
     assert _sample("chemaudit_http_requests_total", {"method": "GET", "status": "499"}) == gone_before + 1
     async with aiohttp.ClientSession() as session:
-        async with session.get(f"http://127.0.0.1:{server_port}/api/v1/batch/{nci_5k_job.job_id}/stats") as again:
-            assert again.status == 200 and (await again.json())["total"] == 5_010
+        async with session.get(f"http://127.0.0.1:{server_port}/api/v1/batch/{nci_job.job_id}/stats") as again:
+            assert again.status == 200 and (await again.json())["total"] == NCI_JOB_ROWS

@@ -1,9 +1,9 @@
 """Exports: every format of a 30,000-molecule job has exactly 30,000 data rows (SD files: every
-row of the 5,010-row job), streamed in memory that does not grow with the job; filters apply;
+row of the 2,010-row job), streamed in memory that does not grow with the job; filters apply;
 SD records keep their coordinates.
 
-The 30,000-molecule job is built to keep the suite fast: the shared 5,000-molecule job (audited
-by the real pipeline) is copied in SQL into a new job of 30,000 distinct indexes (5,010 real
+The 30,000-molecule job is built to keep the suite fast: the shared 2,000-molecule job (audited
+by the real pipeline) is copied in SQL into a new job of 30,000 distinct indexes (2,010 real
 results and inputs, repeated and renamed) - the export path cannot tell the difference.
 """
 
@@ -22,7 +22,7 @@ import pytest
 from rdkit import Chem
 
 from service.app import create_app
-from tests.integration.audited_jobs import audit_files, job_30k, nci_5k_job  # noqa: F401 (fixtures)
+from tests.integration.audited_jobs import NCI_JOB_ROWS, audit_files, job_30k, nci_job  # noqa: F401 (fixtures)
 from tests.support.molecules import NCI_SDF_200
 
 pytestmark = pytest.mark.integration
@@ -35,8 +35,8 @@ MEMORY: dict[str, dict] = {}  # what each download measured, for the record
 
 
 @pytest.fixture
-async def client(aiohttp_client, nci_5k_job):
-    return await aiohttp_client(create_app(nci_5k_job.settings))
+async def client(aiohttp_client, nci_job):
+    return await aiohttp_client(create_app(nci_job.settings))
 
 
 def _rss_kib() -> tuple[int, int]:
@@ -126,11 +126,11 @@ def indexes(fmt: str, path) -> list[int]:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-async def test_every_format_has_every_row(client, nci_5k_job, job_30k, tmp_path, fmt):
+async def test_every_format_has_every_row(client, nci_job, job_30k, tmp_path, fmt):
     # An SD record is made with RDKit (about 2 ms each), so SD files are checked on the audited
-    # 5,010-row job itself: the same streaming path at a sixth of the suite's time.
-    job, rows, stem = ((nci_5k_job.job_id, 5_010, "nci_5k") if fmt == "sdf"
-                       else (job_30k, ROWS, "copies_nci_5k"))
+    # 2,010-row job itself: the same streaming path at a fifteenth of the rows.
+    job, rows, stem = ((nci_job.job_id, NCI_JOB_ROWS, "nci_2k") if fmt == "sdf"
+                       else (job_30k, ROWS, "copies_nci_2k"))
     headers, memory = await download(client, job, tmp_path / f"export.{fmt}", trace=fmt == "json",
                                      format=fmt)
     MEMORY[f"{fmt} {rows}"] = memory
@@ -142,26 +142,26 @@ async def test_every_format_has_every_row(client, nci_5k_job, job_30k, tmp_path,
           f"{memory.get('rss_growth', 0) / 1e6:.1f} MB while it streamed")
 
 
-async def test_memory_does_not_grow_with_the_job(client, nci_5k_job, job_30k, tmp_path):
-    """The JSON export (the largest rows) of 5,010 and of 30,000 rows peaks at the same memory."""
-    _, small = await download(client, nci_5k_job.job_id, tmp_path / "small", trace=True, format="json")
-    MEMORY["json 5010"] = small
+async def test_memory_does_not_grow_with_the_job(client, nci_job, job_30k, tmp_path):
+    """The JSON export (the largest rows) of 2,010 and of 30,000 rows peaks at the same memory."""
+    _, small = await download(client, nci_job.job_id, tmp_path / "small", trace=True, format="json")
+    MEMORY[f"json {NCI_JOB_ROWS}"] = small
     document = json.loads((tmp_path / "small").read_text())  # the whole document, parsed
-    assert len(document["results"]) == document["total_results"] == 5_010
+    assert len(document["results"]) == document["total_results"] == NCI_JOB_ROWS
     if "traced_peak" not in MEMORY.get(f"json {ROWS}", {}):  # measured already by the test above
         _, MEMORY[f"json {ROWS}"] = await download(client, job_30k, tmp_path / "large", trace=True,
                                                    format="json")
     large = MEMORY[f"json {ROWS}"]
-    size = 30_000 / 5_010 * (tmp_path / "small").stat().st_size
-    print(f"\njson: Python allocations peaked at {small['traced_peak'] / 1e6:.1f} MB for 5,010 rows, "
+    size = 30_000 / NCI_JOB_ROWS * (tmp_path / "small").stat().st_size
+    print(f"\njson: Python allocations peaked at {small['traced_peak'] / 1e6:.1f} MB for {NCI_JOB_ROWS:,} rows, "
           f"{large['traced_peak'] / 1e6:.1f} MB for {ROWS} rows (about {size / 1e6:.0f} MB streamed)")
     assert large["traced_peak"] < 1.5 * small["traced_peak"] + 8e6, (small, large)
     assert large["traced_peak"] < size / 8
 
 
-async def test_filters_and_sorts_apply_to_exports(client, nci_5k_job, tmp_path):
-    job = nci_5k_job.job_id
-    with psycopg.connect(nci_5k_job.database_url) as conn:
+async def test_filters_and_sorts_apply_to_exports(client, nci_job, tmp_path):
+    job = nci_job.job_id
+    with psycopg.connect(nci_job.database_url) as conn:
         catalog = conn.execute(
             "SELECT c, count(*) FROM results, unnest(alert_catalogs) c WHERE job_id = %s"
             " GROUP BY c ORDER BY 2 DESC LIMIT 1", (job,)).fetchone()[0]
@@ -177,9 +177,9 @@ async def test_filters_and_sorts_apply_to_exports(client, nci_5k_job, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def sdf_job(nci_5k_job) -> str:
+def sdf_job(nci_job) -> str:
     """RDKit's NCI SD file (200 records with 2D coordinates and data items), really audited."""
-    return audit_files(nci_5k_job.settings, [(NCI_SDF_200, {})])[0]
+    return audit_files(nci_job.settings, [(NCI_SDF_200, {})])[0]
 
 
 async def test_sdf_export_keeps_the_original_records(client, sdf_job, tmp_path):

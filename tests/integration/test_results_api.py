@@ -1,4 +1,4 @@
-"""GET /api/v1/batch/{job_id} and /stats over 5,000 real audited molecules, each filter, sort and
+"""GET /api/v1/batch/{job_id} and /stats over 2,000 real audited molecules, each filter, sort and
 statistic checked against a straightforward recomputation from the stored result rows."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import psycopg
 import pytest
 
 from service.app import create_app
-from tests.integration.audited_jobs import (  # noqa: F401 (nci_5k_job is a fixture)
-    nci_5k_job,
+from tests.integration.audited_jobs import (  # noqa: F401 (nci_job is a fixture)
+    NCI_JOB_MOLECULES,
+    nci_job,
     result_rows,
     run_one_chunk,
     write_nci_csv,
@@ -30,13 +31,13 @@ SORT_FIELD = {"index": "idx", "name": "name", "smiles": "smiles", "score": "scor
 
 
 @pytest.fixture
-async def client(aiohttp_client, nci_5k_job):
-    return await aiohttp_client(create_app(nci_5k_job.settings))
+async def client(aiohttp_client, nci_job):
+    return await aiohttp_client(create_app(nci_job.settings))
 
 
 @pytest.fixture(scope="module")
-def rows(nci_5k_job) -> list[dict]:
-    return result_rows(nci_5k_job.database_url, nci_5k_job.job_id)
+def rows(nci_job) -> list[dict]:
+    return result_rows(nci_job.database_url, nci_job.job_id)
 
 
 def expected_order(rows: list[dict], sort_by: str, sort_dir: str) -> list[int]:
@@ -73,12 +74,12 @@ async def get_page(client, job_id: str, **params) -> dict:
 
 
 def test_the_job_has_the_variety_the_checks_need(rows):
-    assert len(rows) >= 5_000
+    assert len(rows) >= NCI_JOB_MOLECULES
     statuses = Counter(r["status"] for r in rows)
-    assert statuses["success"] > 4_500 and statuses["error"] >= 5
+    assert statuses["success"] > 0.9 * NCI_JOB_MOLECULES and statuses["error"] >= 5
     assert len({c for r in rows for c in r["failed_checks"]}) >= 3
     assert sum(1 for r in rows if r["alert_count"]) > 100
-    assert len({r["score"] for r in rows if r["score"] is not None}) > 10
+    assert len({r["score"] for r in rows if r["score"] is not None}) > 5  # sorts meet ties and order
 
 
 def filter_cases(rows: list[dict]) -> list[dict]:
@@ -98,16 +99,16 @@ def filter_cases(rows: list[dict]) -> list[dict]:
     ]
 
 
-async def test_each_filter_matches_a_recomputation(client, nci_5k_job, rows):
+async def test_each_filter_matches_a_recomputation(client, nci_job, rows):
     for params in filter_cases(rows):
         wanted = [r for r in rows if matches(r, params)]
         order = expected_order(wanted, params.get("sort_by", "index"), params.get("sort_dir", "asc"))
-        first = await get_page(client, nci_5k_job.job_id, page_size=100, **params)
+        first = await get_page(client, nci_job.job_id, page_size=100, **params)
         assert first["total_results"] == len(wanted), params
         assert first["total_pages"] == math.ceil(len(wanted) / 100), params
         assert [item["index"] for item in first["results"]] == order[:100], params
         if first["total_pages"] > 1:
-            last = await get_page(client, nci_5k_job.job_id, page_size=100, page=first["total_pages"], **params)
+            last = await get_page(client, nci_job.job_id, page_size=100, page=first["total_pages"], **params)
             assert [item["index"] for item in last["results"]] == order[(first["total_pages"] - 1) * 100:], params
         for item in first["results"][:20]:
             assert matches(rows[item["index"]], params), (params, item["index"])
@@ -115,25 +116,25 @@ async def test_each_filter_matches_a_recomputation(client, nci_5k_job, rows):
 
 @pytest.mark.parametrize("sort_dir", ["asc", "desc"])
 @pytest.mark.parametrize("sort_by", SORTS)
-async def test_each_sort_matches_a_recomputation(client, nci_5k_job, rows, sort_by, sort_dir):
+async def test_each_sort_matches_a_recomputation(client, nci_job, rows, sort_by, sort_dir):
     order = expected_order(rows, sort_by, sort_dir)
     pages = math.ceil(len(rows) / 100)
     for page in (1, pages // 2, pages):
-        body = await get_page(client, nci_5k_job.job_id, page=page, page_size=100, sort_by=sort_by,
+        body = await get_page(client, nci_job.job_id, page=page, page_size=100, sort_by=sort_by,
                               sort_dir=sort_dir)
         assert [item["index"] for item in body["results"]] == order[(page - 1) * 100:page * 100]
     if sort_dir == "asc" and sort_by != "index":
         return
     # The whole order, in one request: the export sorts the same way (desc is where missing
     # values and ties are easiest to get wrong).
-    response = await client.get(f"/api/v1/batch/{nci_5k_job.job_id}/export",
+    response = await client.get(f"/api/v1/batch/{nci_job.job_id}/export",
                                 params={"format": "csv", "sort_by": sort_by, "sort_dir": sort_dir})
     table = list(csv.reader(io.StringIO(await response.text(), newline="")))
     assert [int(line[0]) for line in table[1:]] == order
 
 
-async def test_items_keep_chemaudits_shape(client, nci_5k_job, rows):
-    body = await get_page(client, nci_5k_job.job_id, page=3, page_size=7)
+async def test_items_keep_chemaudits_shape(client, nci_job, rows):
+    body = await get_page(client, nci_job.job_id, page=3, page_size=7)
     assert list(body)[:8] == ["job_id", "status", "statistics", "results", "page", "page_size",
                               "total_results", "total_pages"]
     assert body["status"] == "complete" and body["page"] == 3 and body["page_size"] == 7
@@ -184,17 +185,17 @@ DECIMALS = {"avg_validation_score": 1, "avg_ml_readiness_score": 1, "avg_qed_sco
             "processing_time_seconds": 3, "molecules_per_second": 1}
 
 
-async def test_statistics_match_a_recomputation(client, nci_5k_job, rows):
-    with psycopg.connect(nci_5k_job.database_url) as conn:
+async def test_statistics_match_a_recomputation(client, nci_job, rows):
+    with psycopg.connect(nci_job.database_url) as conn:
         seconds, stored, reused = conn.execute(
             "SELECT extract(epoch FROM finished_at - started_at)::float8, statistics, reused FROM jobs"
-            " WHERE id = %s", (nci_5k_job.job_id,)).fetchone()
+            " WHERE id = %s", (nci_job.job_id,)).fetchone()
         shared = conn.execute("SELECT count(*) - count(DISTINCT doc_id) FROM result_rows WHERE job_id = %s",
-                              (nci_5k_job.job_id,)).fetchone()[0]
+                              (nci_job.job_id,)).fetchone()[0]
     # The file repeats some structures: those reused a result of the same job (at most one
     # audit per repeat saved; two chunks racing on one both audit it).
     assert 0 < reused <= shared
-    response = await client.get(f"/api/v1/batch/{nci_5k_job.job_id}/stats")
+    response = await client.get(f"/api/v1/batch/{nci_job.job_id}/stats")
     stats = await response.json()
     assert response.status == 200
     expected = expected_statistics(rows, seconds, reused)
@@ -204,15 +205,15 @@ async def test_statistics_match_a_recomputation(client, nci_5k_job, rows):
             assert stats[key] == pytest.approx(value, abs=0.5 * 10 ** -DECIMALS[key] + 1e-9), key
         else:
             assert stats[key] == value, key
-    page = await get_page(client, nci_5k_job.job_id, page_size=1)
+    page = await get_page(client, nci_job.job_id, page_size=1)
     assert page["statistics"] == stats
-    with psycopg.connect(nci_5k_job.database_url) as conn:
-        kept = conn.execute("SELECT statistics FROM jobs WHERE id = %s", (nci_5k_job.job_id,)).fetchone()[0]
+    with psycopg.connect(nci_job.database_url) as conn:
+        kept = conn.execute("SELECT statistics FROM jobs WHERE id = %s", (nci_job.job_id,)).fetchone()[0]
     assert kept == stats or kept == stored
 
 
-async def test_invalid_parameters_answer_422(client, nci_5k_job):
-    job = nci_5k_job.job_id
+async def test_invalid_parameters_answer_422(client, nci_job):
+    job = nci_job.job_id
     cases = [
         ("", {"page": "0"}), ("", {"page": "two"}), ("", {"page_size": "101"}), ("", {"page_size": "0"}),
         ("", {"status_filter": "ok"}), ("", {"min_score": "-1"}), ("", {"max_score": "101"}),
@@ -236,8 +237,8 @@ async def test_unknown_jobs_are_404(client):
             assert set(await response.json()) == {"error", "detail"}
 
 
-async def test_a_page_past_the_end_is_empty(client, nci_5k_job, rows):
-    body = await get_page(client, nci_5k_job.job_id, page=1_000, page_size=100)
+async def test_a_page_past_the_end_is_empty(client, nci_job, rows):
+    body = await get_page(client, nci_job.job_id, page=1_000, page_size=100)
     assert body["results"] == [] and body["total_results"] == len(rows)
 
 

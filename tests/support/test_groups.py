@@ -2,7 +2,7 @@
 
 A module's tests stay in one process, so its module fixtures are made once. Two kinds of
 module go further, together into one process: those that use the session's audited
-5,000-molecule job (`nci_5k_job`, made once per process: about 40 s of audit), and the cluster
+2,000-molecule job (`nci_job`, made once per process: about 20 s of audit), and the cluster
 tests (one nftables table and one set of network namespaces per machine).
 
 xdist's own `--dist loadgroup` reads `xdist_group` marks by rewriting node ids, which pytest 9
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from xdist.scheduler import LoadScopeScheduling
 
-SHARED_JOB_FIXTURES = ("nci_5k_job", "job_30k")
+SHARED_JOB_FIXTURES = ("nci_job", "job_30k")
 DEFINED_IN = "tests/integration/audited_jobs.py"
 
 
@@ -31,7 +31,7 @@ def group_of(rootdir: Path, module_path: str) -> str:
     if module_path != DEFINED_IN and path.is_file():
         text = path.read_text(encoding="utf-8")
         if any(name in text for name in SHARED_JOB_FIXTURES):
-            return "nci_5k_job"
+            return "nci_job"
     return module_path
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_modules_of_the_shared_job_share_one_group_and_others_are_their_own():
     shared = {group_of(ROOT, f"tests/integration/{name}.py")
               for name in ("test_exports", "test_export_formats", "test_results_api", "test_export_safety")}
-    assert shared == {"nci_5k_job"}
+    assert shared == {"nci_job"}
     assert group_of(ROOT, "tests/integration/audited_jobs.py") == "tests/integration/audited_jobs.py"
     assert group_of(ROOT, "tests/unit/test_layering.py") == "tests/unit/test_layering.py"
 

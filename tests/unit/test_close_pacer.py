@@ -14,15 +14,19 @@ async def _turns_until(tasks: list[asyncio.Task], started: list[int]) -> list[in
     return seen
 
 
-async def test_a_burst_starts_at_most_per_turn_closes_each_turn_in_order():
-    pacer = ClosePacer(asyncio.get_running_loop(), per_turn=8)
-    started: list[int] = []
-
+def _closers(pacer: ClosePacer, count: int, started: list[int]) -> list[asyncio.Task]:
+    """`count` closes that each wait for their turn, then note that they started."""
     async def close(n: int) -> None:
         await pacer.turn()
         started.append(n)
 
-    tasks = [asyncio.create_task(close(n)) for n in range(30)]
+    return [asyncio.create_task(close(n)) for n in range(count)]
+
+
+async def test_a_burst_starts_at_most_per_turn_closes_each_turn_in_order():
+    pacer = ClosePacer(asyncio.get_running_loop(), per_turn=8)
+    started: list[int] = []
+    tasks = _closers(pacer, 30, started)
     seen = await _turns_until(tasks, started)
     steps = [b - a for a, b in zip([0, *seen], seen)]
     assert max(steps) <= 8 and sum(steps) == 30
@@ -34,12 +38,7 @@ async def test_a_burst_starts_at_most_per_turn_closes_each_turn_in_order():
 async def test_a_cancelled_waiter_takes_no_slot():
     pacer = ClosePacer(asyncio.get_running_loop(), per_turn=2)
     started: list[int] = []
-
-    async def close(n: int) -> None:
-        await pacer.turn()
-        started.append(n)
-
-    tasks = [asyncio.create_task(close(n)) for n in range(4)]
+    tasks = _closers(pacer, 4, started)
     await asyncio.sleep(0)  # all four wait
     tasks[0].cancel()
     await asyncio.sleep(0)  # the first release: 1 and 2 (0 was cancelled)

@@ -30,7 +30,7 @@ from tests.support.molecules import NCI_SDF_200
 
 pytestmark = pytest.mark.acceptance
 
-MAX_EXAMPLES = 10  # per operation and phase: about 600-900 requests in all, well under a minute
+MAX_EXAMPLES = 5  # per operation and phase: about 300-450 requests in all
 SEED = int(os.environ.get("CHEMAUDIT_SCHEMATHESIS_SEED", "20261125"))
 CONFIG = """\
 base-url = "{base}"

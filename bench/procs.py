@@ -97,11 +97,19 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
+def _cpu_ticks() -> list[int]:
+    return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    fields_ = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields_[:8])
+    user, nice, system, _idle, _iowait, irq, softirq, steal = _cpu_ticks()
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def machine_steal_seconds() -> float:
+    """CPU seconds the hypervisor gave to other guests while this VM wanted them (steal)."""
+    return _cpu_ticks()[7] / CLK_TCK
 
 
 class CpuAccount:
@@ -116,7 +124,8 @@ class CpuAccount:
         self._wall = time.monotonic()
 
     def _read(self) -> dict[str, float]:
-        return {"machine": machine_busy_seconds(), "ours": self.ours(), "postgres": postgres_cpu_seconds()}
+        return {"machine": machine_busy_seconds(), "ours": self.ours(), "postgres": postgres_cpu_seconds(),
+                "steal": machine_steal_seconds()}
 
     def stop(self) -> dict[str, float]:
         end, wall = self._read(), time.monotonic() - self._wall
@@ -125,13 +134,15 @@ class CpuAccount:
         capacity = wall * (os.cpu_count() or 1)
         others = max(0.0, used["machine"] - used["ours"] - used["postgres"])
         return {"wall": wall, "busy": used["machine"] / capacity, "ours": used["ours"] / capacity,
-                "postgres": used["postgres"] / capacity, "others": others / capacity}
+                "postgres": used["postgres"] / capacity, "others": others / capacity,
+                "steal": used["steal"] / capacity}
 
     @staticmethod
     def describe(split: dict[str, float]) -> str:
         return (f"machine busy {100 * split['busy']:.0f}% of {os.cpu_count()} cores: this benchmark "
                 f"{100 * split['ours']:.0f}%, PostgreSQL {100 * split['postgres']:.0f}%, "
-                f"other processes {100 * split['others']:.0f}%")
+                f"other processes {100 * split['others']:.0f}% (of which the hypervisor's steal "
+                f"{100 * split.get('steal', 0.0):.0f}%)")
 
 
 def bench_cpu() -> float:

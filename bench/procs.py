@@ -101,15 +101,11 @@ def _cpu_ticks() -> list[int]:
     return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
 
 
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+def machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds the whole machine spent busy (all cores), and of those the steal (the
+    hypervisor ran other guests while this VM wanted the core), from one read of /proc/stat."""
     user, nice, system, _idle, _iowait, irq, softirq, steal = _cpu_ticks()
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-def machine_steal_seconds() -> float:
-    """CPU seconds the hypervisor gave to other guests while this VM wanted them (steal)."""
-    return _cpu_ticks()[7] / CLK_TCK
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK, steal / CLK_TCK
 
 
 class CpuAccount:
@@ -124,8 +120,8 @@ class CpuAccount:
         self._wall = time.monotonic()
 
     def _read(self) -> dict[str, float]:
-        return {"machine": machine_busy_seconds(), "ours": self.ours(), "postgres": postgres_cpu_seconds(),
-                "steal": machine_steal_seconds()}
+        busy, steal = machine_cpu_seconds()
+        return {"machine": busy, "ours": self.ours(), "postgres": postgres_cpu_seconds(), "steal": steal}
 
     def stop(self) -> dict[str, float]:
         end, wall = self._read(), time.monotonic() - self._wall
@@ -142,7 +138,7 @@ class CpuAccount:
         return (f"machine busy {100 * split['busy']:.0f}% of {os.cpu_count()} cores: this benchmark "
                 f"{100 * split['ours']:.0f}%, PostgreSQL {100 * split['postgres']:.0f}%, "
                 f"other processes {100 * split['others']:.0f}% (of which the hypervisor's steal "
-                f"{100 * split.get('steal', 0.0):.0f}%)")
+                f"{100 * split['steal']:.0f}%)")
 
 
 def bench_cpu() -> float:

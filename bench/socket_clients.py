@@ -31,6 +31,15 @@ SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value (asm-gen
 NICE = 19
 
 
+def kernel_time(ancillary: list[tuple[int, int, bytes]], default: float) -> float:
+    """The kernel's receive time in a recvmsg's ancillary data (SO_TIMESTAMPNS), else `default`."""
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+            seconds, nanoseconds = struct.unpack("qq", payload[:16])
+            return seconds + nanoseconds / 1e9
+    return default
+
+
 class Client:
     def __init__(self, sock: socket.socket, snapshot: asyncio.Future, done: asyncio.Future):
         self.sock, self.snapshot, self.done = sock, snapshot, done
@@ -55,12 +64,7 @@ class Client:
         if not data:
             self._finish(None)
             return
-        kernel_at = read_at
-        for level, kind, payload in ancillary:
-            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
-                seconds, nanoseconds = struct.unpack("qq", payload[:16])
-                kernel_at = seconds + nanoseconds / 1e9
-        self._feed(data, kernel_at, read_at)
+        self._feed(data, kernel_time(ancillary, read_at), read_at)
 
     def _feed(self, data: bytes, kernel_at: float, read_at: float) -> None:
         buffer = self.buffer

@@ -16,19 +16,16 @@ import json
 import multiprocessing
 import os
 import queue
-import re
 import resource
 import selectors
 import socket
-import struct
 import threading
 import time
 
 from bench.common import percentile, raise_open_files
-from bench.socket_clients import NICE, SO_TIMESTAMPNS
+from bench.socket_clients import NICE, SEQ, SO_TIMESTAMPNS, kernel_time
 from service.progress.socket_io import text_frame
 
-SEQ = re.compile(rb'"seq": (\d+)')
 PAUSE = 0.5  # between rounds: the reader drains, the next round starts on idle sockets
 
 
@@ -61,11 +58,7 @@ def _reader(port: int, count: int, ready, results) -> None:
                 sock.close()
                 open_ -= 1
                 continue
-            at = time.time()
-            for level, kind, payload in ancillary:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
-                    seconds, nanoseconds = struct.unpack("qq", payload[:16])
-                    at = seconds + nanoseconds / 1e9
+            at = kernel_time(ancillary, time.time())
             received += [(int(seq), at) for seq in SEQ.findall(data)]
     results.put(received)
 

@@ -74,12 +74,11 @@ async def stall_tracing(threshold_ms: float):
     if threshold_ms <= 0:
         yield None
         return
-    threshold = threshold_ms / 1000
-    tracer = StallTracer(threshold)
+    tracer = StallTracer(threshold_ms / 1000)
     thread = threading.Thread(target=tracer.watch, name="chemaudit-stall-tracer", daemon=True)
     thread.start()
     beats = asyncio.create_task(tracer.beat_forever(), name="chemaudit-stall-beat")
-    log.info("loop stall tracer on: stalls over %.0f ms are logged with their stacks", threshold * 1000)
+    log.info("loop stall tracer on: stalls over %.0f ms are logged with their stacks", threshold_ms)
     try:
         yield tracer
     finally:

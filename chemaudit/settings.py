@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from chemaudit.db.cut_detection import with_cut_detection
+
 PREFIX = "CHEMAUDIT_"
 # Settings whose empty value is kept (it means "set to nothing"), not read as "not set".
 EMPTY_IS_A_VALUE = frozenset({"api_key_hashes"})
@@ -23,6 +25,9 @@ class Settings:
     web_processes: int = 1  # web processes of one node, all on the one port (SO_REUSEPORT)
     workers: int = 2
     worker_threads: int = 1
+    # Seconds after which a connection to a silently cut database host is dropped and made again
+    # (libpq's tcp_user_timeout and keepalives, chemaudit/db/cut_detection.py); 0: the kernel's.
+    database_tcp_timeout: float = 10.0
 
     # Upload limits.
     max_upload_bytes: int = 1024 * 1024 * 1024
@@ -141,12 +146,14 @@ class Settings:
 
     @property
     def sync_database_url(self) -> str:
-        """The URL in the plain libpq form that psycopg and asyncpg both accept."""
+        """The URL in the plain libpq form that psycopg and asyncpg both accept, with the options
+        that bound how long a cut link can hold a connection (`database_tcp_timeout`)."""
         url = self.database_url
         for prefix in ("postgresql+psycopg://", "postgresql+asyncpg://", "postgres://"):
             if url.startswith(prefix):
-                return "postgresql://" + url[len(prefix):]
-        return url
+                url = "postgresql://" + url[len(prefix):]
+                break
+        return with_cut_detection(url, self.database_tcp_timeout)
 
 
 def _coerce(kind: str, raw: str, name: str):

@@ -27,5 +27,5 @@ def test_settings_read_prefixed_variables_with_types():
 
 
 def test_database_url_is_normalised_for_the_drivers():
-    settings = Settings(database_url="postgresql+psycopg://u@h/db")
+    settings = Settings(database_url="postgresql+psycopg://u@h/db", database_tcp_timeout=0)
     assert settings.sync_database_url == "postgresql://u@h/db"

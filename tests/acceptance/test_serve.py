@@ -58,10 +58,10 @@ def _check_stream(messages: list[dict], total: int) -> None:
 
 @pytest.mark.parametrize("make_file", ["sdf", "csv"])
 async def test_serve_upload_socket_to_completion(service, tmp_path, make_file):
-    path = NCI_SDF_200 if make_file == "sdf" else write_csv(tmp_path / "nci_2500.csv", 2_500)
+    path = NCI_SDF_200 if make_file == "sdf" else write_csv(tmp_path / "nci_1000.csv", 1_000)
     accepted, messages, close_code = await _upload_and_follow(service, path)
     total = accepted["total_molecules"]
-    assert total == (200 if make_file == "sdf" else 2_500)
+    assert total == (200 if make_file == "sdf" else 1_000)
     _check_stream(messages, total)
     assert close_code == 1000
     assert _result_rows(service, accepted["job_id"]) == total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -144,7 +145,7 @@ class Settings:
     def accepted_key_hashes(self) -> frozenset[str]:
         return frozenset(h.strip().lower() for h in (self.api_key_hashes or "").split(",") if h.strip())
 
-    @property
+    @functools.cached_property  # parsed once: pools, exports and workers all read it
     def sync_database_url(self) -> str:
         """The URL in the plain libpq form that psycopg and asyncpg both accept, with the options
         that bound how long a cut link can hold a connection (`database_tcp_timeout`)."""

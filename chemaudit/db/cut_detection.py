@@ -43,7 +43,5 @@ def with_cut_detection(dsn: str, seconds: float) -> str:
         return dsn
     if "://" not in dsn:
         return dsn + "".join(f" {key}={value}" for key, value in missing.items())
-    url, _, fragment = dsn.partition("#")
-    separator = "&" if "?" in url else "?"
-    query = "&".join(f"{key}={value}" for key, value in missing.items())
-    return f"{url}{separator}{query}" + (f"#{fragment}" if fragment else "")
+    separator = "&" if "?" in dsn else "?"
+    return dsn + separator + "&".join(f"{key}={value}" for key, value in missing.items())

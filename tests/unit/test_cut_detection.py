@@ -55,4 +55,3 @@ def test_settings_give_every_connection_the_options_by_default():
 def test_the_listener_url_leaves_them_out():
     dsn, _ = asyncpg_dsn(Settings(database_url="postgresql://u@h/db").sync_database_url)
     assert "keepalives" not in dsn and "tcp_user_timeout" not in dsn
-
